@@ -1,0 +1,78 @@
+# fakturaportal: `make run` starts everything locally, `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+FP := $(VENV)/bin/fakturaportal
+PORT_BASE ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: help run stop test install system venv kafka-jars infra migrate up down status demo lint typecheck unit contract integration e2e schemas clean
+
+help: ## show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+run: install infra migrate up demo ## install what is missing, start Kafka, PostgreSQL and every service, load demo data
+	@echo
+	@echo "Fakturaportal kjører / is running:  http://localhost:$(PORT_BASE)"
+	@echo "  API docs:    http://localhost:$(PORT_BASE)/docs"
+	@echo "  Log in (local mode): TOKEN=\$$($(FP) dev-token --tenant demo --user anne --role accountant)"
+	@echo "  then: curl -H \"Authorization: Bearer \$$TOKEN\" http://localhost:$(PORT_BASE)/api/v1/invoices"
+	@echo "  Stop everything: make stop"
+
+stop: ## stop every service, Kafka and PostgreSQL
+	-@[ -x $(FP) ] && $(FP) down --port-base $(PORT_BASE) || true
+	@deploy/local/kafka.sh stop
+	@deploy/local/postgres.sh stop
+
+install: system venv kafka-jars ## install system packages, the virtualenv and the Kafka jars (only what is missing)
+
+system:
+	@deploy/local/install-system.sh
+
+venv: $(STAMP)
+$(STAMP): pyproject.toml
+	@echo "[venv] creating $(VENV) and installing pinned dependencies"
+	@test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+kafka-jars:
+	@deploy/local/kafka.sh fetch
+
+infra: ## start PostgreSQL and the Kafka broker (KRaft)
+	@$(FP) init-local >/dev/null
+	@deploy/local/postgres.sh start
+	@deploy/local/kafka.sh start
+
+migrate: ## create topics, event tables and append-only guards
+	@$(FP) migrate
+
+up: ## start every service process in the background
+	@$(FP) up --port-base $(PORT_BASE)
+
+down: ## stop the service processes (Kafka and PostgreSQL keep running)
+	@$(FP) down --port-base $(PORT_BASE)
+
+status:
+	@$(FP) status --port-base $(PORT_BASE)
+
+demo: ## load the demo tenant's invoices
+	@$(FP) demo --port-base $(PORT_BASE)
+
+schemas: ## regenerate JSON Schema files and the AsyncAPI document
+	@$(PY) -m shared.schemas.generate
+
+lint: ## ruff and mypy --strict on domain code
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/mypy --strict shared/schemas services/*/domain.py
+
+test: install infra migrate ## the whole suite: unit, contract, integration, end-to-end
+	@$(VENV)/bin/pytest -ra
+
+unit: venv
+	@$(VENV)/bin/pytest -ra tests/unit tests/contract
+
+clean: stop ## stop and delete local data (keeps caches)
+	rm -rf .data

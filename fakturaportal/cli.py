@@ -1,0 +1,165 @@
+"""The `fakturaportal` command: local operations, tokens, migrations, replay and demo data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+from fakturaportal.settings import REPO_ROOT, CommonSettings, common_settings
+
+LOCAL_ENV = REPO_ROOT / ".data" / "local.env"
+
+
+def ensure_local_env() -> Path:
+    """Create the local secrets file once; secrets never live in the repository."""
+    if not LOCAL_ENV.exists():
+        LOCAL_ENV.parent.mkdir(parents=True, exist_ok=True)
+        LOCAL_ENV.write_text(
+            f"FP_JWT_SECRET={secrets.token_urlsafe(48)}\n"
+            f"FP_PG_PASSWORD={os.environ.get('FP_PG_PASSWORD', 'fakturaportal')}\n"
+        )
+        LOCAL_ENV.chmod(0o600)
+    return LOCAL_ENV
+
+
+def cmd_dev_token(args: argparse.Namespace) -> int:
+    from fakturaportal.auth import AuthError, issue_dev_token
+
+    try:
+        print(issue_dev_token(common_settings(), tenant=args.tenant, user=args.user, roles=args.role,
+                              ttl_seconds=args.ttl))
+    except AuthError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Create topics, event tables with their append-only guards, and projection tables."""
+    from fakturaportal.kafka import create_topics
+
+    settings = common_settings()
+    created = create_topics(settings)
+    print(f"[migrate] kafka topics: {len(created)} created" + (f" ({', '.join(created)})" if created else ""))
+    for app_class in application_classes():
+        app_class(settings)
+        print(f"[migrate] event store '{app_class.name}': tables and append-only guard ready")
+    from services.audit.projection import ensure_tables
+
+    ensure_tables(settings)
+    print("[migrate] projection tables ready")
+    return 0
+
+
+def application_classes() -> list[type]:
+    from services.approval.app import ApprovalApp
+    from services.audit.app import AuditApp
+    from services.intake.app import IntakeApp
+    from services.payment.app import PaymentApp
+    from services.posting.app import PostingApp
+    from services.validation.app import ValidationApp
+
+    return [IntakeApp, ValidationApp, PostingApp, ApprovalApp, PaymentApp, AuditApp]
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from services.audit.projection import replay_projections
+
+    started = time.monotonic()
+    counts = replay_projections(
+        common_settings(), progress=lambda n: print(f"[replay] {n} events replayed", flush=True)
+    )
+    print(f"[replay] done in {time.monotonic() - started:.1f}s: {json.dumps(counts, default=str)}")
+    return 0
+
+
+def _supervisor(settings: CommonSettings, port_base: int):  # type: ignore[no-untyped-def]
+    from fakturaportal.processes import Supervisor
+
+    return Supervisor(settings.data_dir / "run", settings.data_dir / "logs", port_base)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from fakturaportal.processes import PROCESSES
+
+    settings = common_settings()
+    sup = _supervisor(settings, args.port_base)
+    sup.start_all()
+    print(f"[up] {len(PROCESSES)} processes started; logs in {settings.data_dir / 'logs'}")
+    missing = sup.wait_healthy(args.timeout)
+    if missing:
+        print(f"[up] not ready after {args.timeout}s: {', '.join(missing)} (see the logs)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    stopped = _supervisor(common_settings(), args.port_base).stop_all()
+    print(f"[down] stopped {len(stopped)} processes")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    for name, pid in _supervisor(common_settings(), args.port_base).status().items():
+        print(f"{name:24} {'running (pid ' + str(pid) + ')' if pid else 'stopped'}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Upload the demo tenant's invoices through the portal, as the demo accountant."""
+    import httpx
+
+    from fakturaportal.auth import issue_dev_token
+    from fakturaportal.demo import DEMO_TENANT, DEMO_USERS, SUPPLIERS, demo_invoice
+
+    settings = common_settings()
+    token = issue_dev_token(settings, tenant=DEMO_TENANT, user="anne", roles=DEMO_USERS["anne"])
+    url = f"http://127.0.0.1:{args.port_base}/api/v1/invoices"
+    for number, supplier in enumerate(SUPPLIERS, start=1):
+        response = httpx.post(url, headers={"Authorization": f"Bearer {token}"}, timeout=30,
+                              files={"file": (f"demo-{number}.xml", demo_invoice(number, supplier),
+                                              "application/xml")})
+        if response.status_code >= 400:
+            print(f"[demo] upload failed: {response.status_code} {response.text}", file=sys.stderr)
+            return 1
+        print(f"[demo] {supplier.name}: invoice {response.json()['invoice_id']} ({response.json()['status']})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fakturaportal", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    token = sub.add_parser("dev-token", help="print a bearer token for local mode")
+    token.add_argument("--tenant", required=True)
+    token.add_argument("--user", required=True)
+    token.add_argument("--role", action="append", required=True, help="repeat for several roles")
+    token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 h)")
+    token.set_defaults(func=cmd_dev_token)
+    sub.add_parser("migrate", help="create topics, event tables and guards").set_defaults(func=cmd_migrate)
+    sub.add_parser("replay", help="drop and rebuild projections from the event store").set_defaults(
+        func=cmd_replay)
+    for name, func, text in (("up", cmd_up, "start every service process"),
+                             ("down", cmd_down, "stop every service process"),
+                             ("status", cmd_status, "show the service processes"),
+                             ("demo", cmd_demo, "load the demo tenant's invoices")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--port-base", type=int, default=int(os.environ.get("FP_PORT_BASE", "8000")))
+        p.add_argument("--timeout", type=float, default=120)
+        p.set_defaults(func=func)
+    sub.add_parser("init-local", help="create .data/local.env with fresh local secrets").set_defaults(
+        func=lambda a: print(ensure_local_env()) or 0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,45 @@
+"""PostgreSQL helpers at the edge: connections, and the append-only guard on stored events."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from fakturaportal.settings import CommonSettings
+
+GUARD_FUNCTION = """
+CREATE OR REPLACE FUNCTION fp_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'stored events are append-only: % on % refused', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END $$;
+"""
+
+
+def connect(settings: CommonSettings, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(settings.conninfo(), autocommit=autocommit)
+
+
+def guard_append_only(settings: CommonSettings, table: str) -> None:
+    """Make PostgreSQL itself refuse UPDATE, DELETE and TRUNCATE on an events table."""
+    with connect(settings) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(7211)")
+        present = conn.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgname = %s", (f"{table}_append_only",)
+        ).fetchone()
+        if present and present[0]:
+            return
+        conn.execute(GUARD_FUNCTION)
+        name = sql.Identifier(table)
+        conn.execute(
+            sql.SQL(
+                "CREATE OR REPLACE TRIGGER {} BEFORE UPDATE OR DELETE ON {} "
+                "FOR EACH ROW EXECUTE FUNCTION fp_refuse_change()"
+            ).format(sql.Identifier(f"{table}_append_only"), name)
+        )
+        conn.execute(
+            sql.SQL(
+                "CREATE OR REPLACE TRIGGER {} BEFORE TRUNCATE ON {} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION fp_refuse_change()"
+            ).format(sql.Identifier(f"{table}_no_truncate"), name)
+        )

@@ -1,0 +1,118 @@
+"""Demo data that ships with the project: a demo tenant's people and EHF invoices we generate
+ourselves (the official samples live outside the repository)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from lxml import etree
+from stdnum import luhn
+
+DEMO_TENANT = "demo"
+
+#: Demo people and roles: the uploader never approves; the proposer never releases payment.
+DEMO_USERS: dict[str, list[str]] = {
+    "anne": ["accountant"],
+    "kari": ["attestant", "budget-holder"],
+    "ola": ["budget-holder"],
+    "per": ["payment-approver"],
+    "revisor": ["auditor"],
+}
+
+UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+
+
+@dataclass(frozen=True)
+class DemoSupplier:
+    name: str
+    orgnr: str
+    account: str
+
+
+SUPPLIERS = (
+    DemoSupplier("Kontorrekvisita Nord AS", "974760673", "15030100007"),
+    DemoSupplier("Strøm og Lys AS", "923609016", "15030100007"),
+)
+BUYER = DemoSupplier("Demo Bedrift AS", "910747711", "15030100007")
+
+
+def kid_for(number: int) -> str:
+    body = f"{number:08d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def _add(parent: etree._Element, ns: str, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    node = etree.SubElement(parent, f"{{{ns}}}{tag}", attrs)
+    if text is not None:
+        node.text = text
+    return node
+
+
+def _party(parent: etree._Element, role: str, party: DemoSupplier) -> None:
+    p = _add(_add(parent, CAC, role), CAC, "Party")
+    _add(p, CBC, "EndpointID", party.orgnr, schemeID="0192")
+    address = _add(p, CAC, "PostalAddress")
+    _add(address, CBC, "CityName", "Oslo")
+    _add(address, CBC, "PostalZone", "0150")
+    _add(_add(address, CAC, "Country"), CBC, "IdentificationCode", "NO")
+    tax = _add(p, CAC, "PartyTaxScheme")
+    _add(tax, CBC, "CompanyID", f"NO{party.orgnr}MVA")
+    _add(_add(tax, CAC, "TaxScheme"), CBC, "ID", "VAT")
+    legal = _add(p, CAC, "PartyLegalEntity")
+    _add(legal, CBC, "RegistrationName", party.name)
+    _add(legal, CBC, "CompanyID", party.orgnr)
+
+
+def demo_invoice(number: int, supplier: DemoSupplier = SUPPLIERS[0], *, issued: date | None = None,
+                 lines: tuple[tuple[str, Decimal], ...] = (("Kopipapir A4", Decimal("1000.00")),)) -> bytes:
+    """An EHF Billing 3.0 invoice with 25 % VAT, a KID and a Norwegian account."""
+    issued = issued or date.today()
+    net = sum((amount for _, amount in lines), Decimal("0"))
+    vat = (net * Decimal("0.25")).quantize(Decimal("0.01"))
+    root = etree.Element(f"{{{UBL_INVOICE}}}Invoice", nsmap={None: UBL_INVOICE, "cbc": CBC, "cac": CAC})
+    _add(root, CBC, "CustomizationID", CUSTOMIZATION)
+    _add(root, CBC, "ProfileID", PROFILE)
+    _add(root, CBC, "ID", f"DEMO-{number}")
+    _add(root, CBC, "IssueDate", issued.isoformat())
+    _add(root, CBC, "DueDate", (issued + timedelta(days=14)).isoformat())
+    _add(root, CBC, "InvoiceTypeCode", "380")
+    _add(root, CBC, "DocumentCurrencyCode", "NOK")
+    _add(root, CBC, "BuyerReference", "kari")
+    _party(root, "AccountingSupplierParty", supplier)
+    _party(root, "AccountingCustomerParty", BUYER)
+    means = _add(root, CAC, "PaymentMeans")
+    _add(means, CBC, "PaymentMeansCode", "30")
+    _add(means, CBC, "PaymentID", kid_for(number))
+    _add(_add(means, CAC, "PayeeFinancialAccount"), CBC, "ID", supplier.account)
+    tax_total = _add(root, CAC, "TaxTotal")
+    _add(tax_total, CBC, "TaxAmount", f"{vat:.2f}", currencyID="NOK")
+    sub = _add(tax_total, CAC, "TaxSubtotal")
+    _add(sub, CBC, "TaxableAmount", f"{net:.2f}", currencyID="NOK")
+    _add(sub, CBC, "TaxAmount", f"{vat:.2f}", currencyID="NOK")
+    category = _add(sub, CAC, "TaxCategory")
+    _add(category, CBC, "ID", "S")
+    _add(category, CBC, "Percent", "25")
+    _add(_add(category, CAC, "TaxScheme"), CBC, "ID", "VAT")
+    totals = _add(root, CAC, "LegalMonetaryTotal")
+    for tag, amount in (("LineExtensionAmount", net), ("TaxExclusiveAmount", net),
+                        ("TaxInclusiveAmount", net + vat), ("PayableAmount", net + vat)):
+        _add(totals, CBC, tag, f"{amount:.2f}", currencyID="NOK")
+    for index, (text, amount) in enumerate(lines, start=1):
+        line = _add(root, CAC, "InvoiceLine")
+        _add(line, CBC, "ID", str(index))
+        _add(line, CBC, "InvoicedQuantity", "1", unitCode="EA")
+        _add(line, CBC, "LineExtensionAmount", f"{amount:.2f}", currencyID="NOK")
+        item = _add(line, CAC, "Item")
+        _add(item, CBC, "Name", text)
+        tax_category = _add(item, CAC, "ClassifiedTaxCategory")
+        _add(tax_category, CBC, "ID", "S")
+        _add(tax_category, CBC, "Percent", "25")
+        _add(_add(tax_category, CAC, "TaxScheme"), CBC, "ID", "VAT")
+        _add(_add(line, CAC, "Price"), CBC, "PriceAmount", f"{amount:.2f}", currencyID="NOK")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -1,0 +1,75 @@
+"""Settings shared by every process; each service adds its own `FP_<SVC>_` settings on top."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class CommonSettings(BaseSettings):
+    """Infrastructure addresses and security settings, from `FP_*` environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FP_", extra="ignore", env_file=REPO_ROOT / ".data" / "local.env"
+    )
+
+    kafka_bootstrap: str = "localhost:9092"
+    pg_host: str = "localhost"
+    pg_port: int = 55432
+    pg_db: str = "fakturaportal"
+    pg_user: str = "fakturaportal"
+    pg_password: SecretStr = SecretStr("")
+    data_dir: Path = REPO_ROOT / ".data"
+    archive_dir: Path | None = None
+    payment_outbox_dir: Path | None = None
+    jwt_secret: SecretStr | None = None
+    jwt_issuer: str = "https://auth.fakturaportal.local"
+    jwt_audience: str = "fakturaportal"
+    jwt_jwks_url: str | None = None
+    health_port: int = 0
+    kafka_partitions: int = 3
+    fault: str = ""
+    """Test-only fault injection point, e.g. `consumer-after-store` (see `faults.py`)."""
+
+    @property
+    def archive_path(self) -> Path:
+        return self.archive_dir or self.data_dir / "archive"
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.payment_outbox_dir or self.data_dir / "outbox"
+
+    def postgres_env(self) -> dict[str, str]:
+        """The environment the `eventsourcing` library reads to reach PostgreSQL."""
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.pg_db,
+            "POSTGRES_HOST": self.pg_host,
+            "POSTGRES_PORT": str(self.pg_port),
+            "POSTGRES_USER": self.pg_user,
+            "POSTGRES_PASSWORD": self.pg_password.get_secret_value(),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_MAX_OVERFLOW": "4",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "SINGLE_ROW_TRACKING": "y",
+            "CREATE_TABLE": "y",
+        }
+
+    def conninfo(self) -> str:
+        password = self.pg_password.get_secret_value()
+        auth = f" password={password}" if password else ""
+        return (
+            f"host={self.pg_host} port={self.pg_port} dbname={self.pg_db} "
+            f"user={self.pg_user}{auth} connect_timeout=10"
+        )
+
+
+@lru_cache(maxsize=1)
+def common_settings() -> CommonSettings:
+    return CommonSettings()

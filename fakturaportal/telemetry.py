@@ -1,0 +1,88 @@
+"""OpenTelemetry setup and W3C trace context carried in Kafka headers and stored events."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from opentelemetry import context, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+_propagator = TraceContextTextMapPropagator()
+_configured = False
+_trace_file: IO[str] | None = None
+
+
+def setup_tracing(service_name: str, trace_dir: Path | None = None) -> None:
+    """Install a tracer provider once per process.
+
+    Spans go to `<trace_dir>/<service>.jsonl` locally (readable without a collector); in
+    production the collector address comes from the standard OTEL_* environment.
+    """
+    global _configured, _trace_file
+    if _configured:
+        return
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)})
+    )
+    if trace_dir is not None:
+        trace_dir.mkdir(parents=True, exist_ok=True)
+        _trace_file = (trace_dir / f"{service_name}.jsonl").open("a", encoding="utf-8")
+        exporter = ConsoleSpanExporter(
+            out=_trace_file, formatter=lambda span: span.to_json(indent=None) + "\n"
+        )
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    _configured = True
+
+
+def tracer() -> trace.Tracer:
+    return trace.get_tracer("fakturaportal")
+
+
+def current_traceparent() -> str | None:
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier)
+    return carrier.get("traceparent")
+
+
+def context_from_traceparent(traceparent: str | None) -> context.Context:
+    if not traceparent:
+        return context.Context()
+    return _propagator.extract({"traceparent": traceparent})
+
+
+def context_from_headers(headers: Iterable[tuple[str, bytes | str | None]] | None) -> context.Context:
+    carrier = {
+        k: (v.decode() if isinstance(v, bytes) else v)
+        for k, v in (headers or [])
+        if k == "traceparent" and v is not None
+    }
+    return _propagator.extract(carrier)
+
+
+def trace_id_of(traceparent: str | None) -> str | None:
+    return traceparent.split("-")[1] if traceparent else None
+
+
+@contextmanager
+def continue_trace(name: str, traceparent: str | None, kind: SpanKind = SpanKind.INTERNAL) -> Iterator[None]:
+    """Work on an invoice joins the invoice's own trace, linked to the request that caused it.
+
+    An approval click or a payment run is a new HTTP request with its own trace; the events it
+    produces for an invoice continue that invoice's trace so one trace id spans its whole way.
+    """
+    links = []
+    here = trace.get_current_span().get_span_context()
+    if here.is_valid:
+        links.append(Link(here))
+    parent = context_from_traceparent(traceparent) if traceparent else None
+    with tracer().start_as_current_span(name, context=parent, kind=kind, links=links):
+        yield

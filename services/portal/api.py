@@ -1,0 +1,62 @@
+"""The one HTTP entry (:8000): invoice status from the projection, commands to the owners."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse
+
+from fakturaportal.auth import CurrentUser
+from fakturaportal.settings import CommonSettings
+from services.audit.projection import list_statuses, read_status
+from services.portal.config import PortalSettings
+from services.portal.pages import index_page
+from services.portal.proxy import ServiceProxy
+
+
+def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
+    router = APIRouter()
+    proxy = ServiceProxy(portal.portal_max_body_bytes)
+
+    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(lang: str = "nb") -> str:
+        return index_page(lang, portal.portal_public_url)
+
+    @router.get("/api/v1/invoices/{invoice_id}", tags=["invoices"])
+    def get_invoice(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
+        row = read_status(settings, user.tenant, str(invoice_id))
+        if row is None:
+            raise HTTPException(404, "invoice not found")
+        return row
+
+    @router.get("/api/v1/invoices", tags=["invoices"])
+    def list_invoices(user: CurrentUser, limit: int = 100) -> dict[str, Any]:
+        return {"invoices": list_statuses(settings, user.tenant, min(max(limit, 1), 500))}
+
+    @router.post("/api/v1/invoices", tags=["invoices"])
+    async def upload(request: Request) -> Response:
+        return await proxy.forward(request, portal.service_url_intake, "/api/v1/invoices")
+
+    @router.post("/api/v1/invoices/{invoice_id}/approve", tags=["approval"])
+    async def approve(invoice_id: UUID, request: Request) -> Response:
+        return await proxy.forward(request, portal.service_url_approval, f"/api/v1/invoices/{invoice_id}/approve")
+
+    @router.get("/api/v1/invoices/{invoice_id}/history", tags=["audit"])
+    async def history(invoice_id: UUID, request: Request) -> Response:
+        return await proxy.forward(request, portal.service_url_audit, f"/api/v1/invoices/{invoice_id}/history")
+
+    @router.post("/api/v1/payment-runs", tags=["payment"])
+    async def propose_run(request: Request) -> Response:
+        return await proxy.forward(request, portal.service_url_payment, "/api/v1/payment-runs")
+
+    @router.get("/api/v1/payment-runs/{run_id}", tags=["payment"])
+    async def get_run(run_id: UUID, request: Request) -> Response:
+        return await proxy.forward(request, portal.service_url_payment, f"/api/v1/payment-runs/{run_id}")
+
+    @router.post("/api/v1/payment-runs/{run_id}/approve", tags=["payment"])
+    async def approve_run(run_id: UUID, request: Request) -> Response:
+        return await proxy.forward(request, portal.service_url_payment, f"/api/v1/payment-runs/{run_id}/approve")
+
+    return router
