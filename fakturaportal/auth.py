@@ -45,13 +45,20 @@ class AuthError(Exception):
 
 
 def issue_dev_token(
-    settings: CommonSettings, *, tenant: str, user: str, roles: list[str], ttl_seconds: int = 8 * 3600
+    settings: CommonSettings,
+    *,
+    tenant: str,
+    user: str,
+    roles: list[str],
+    ttl_seconds: int = 8 * 3600,
 ) -> str:
     if settings.jwt_secret is None:
         raise AuthError("FP_JWT_SECRET is not set: run `make run` once, or export it")
     unknown = set(roles) - ROLES
     if unknown:
-        raise AuthError(f"unknown role(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(ROLES))}")
+        raise AuthError(
+            f"unknown role(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(ROLES))}"
+        )
     now = int(time.time())
     claims = {
         "iss": settings.jwt_issuer,
@@ -76,13 +83,21 @@ def verify(token: str, settings: CommonSettings) -> Principal:
         if settings.jwt_jwks_url:
             key = _jwks_client(settings.jwt_jwks_url).get_signing_key_from_jwt(token).key
             claims = jwt.decode(
-                token, key, algorithms=["RS256", "ES256"], audience=settings.jwt_audience,
-                issuer=settings.jwt_issuer, options=options,
+                token,
+                key,
+                algorithms=["RS256", "ES256"],
+                audience=settings.jwt_audience,
+                issuer=settings.jwt_issuer,
+                options=options,
             )
         elif settings.jwt_secret is not None:
             claims = jwt.decode(
-                token, settings.jwt_secret.get_secret_value(), algorithms=["HS256"],
-                audience=settings.jwt_audience, issuer=settings.jwt_issuer, options=options,
+                token,
+                settings.jwt_secret.get_secret_value(),
+                algorithms=["HS256"],
+                audience=settings.jwt_audience,
+                issuer=settings.jwt_issuer,
+                options=options,
             )
         else:
             raise AuthError("no token verification configured (FP_JWT_SECRET or FP_JWT_JWKS_URL)")
@@ -105,13 +120,17 @@ def authenticate(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "bearer token required", headers={"WWW-Authenticate": "Bearer"}
+            status.HTTP_401_UNAUTHORIZED,
+            "bearer token required",
+            headers={"WWW-Authenticate": "Bearer"},
         )
     try:
         return verify(credentials.credentials, common_settings())
     except AuthError as exc:
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}
+            status.HTTP_401_UNAUTHORIZED,
+            f"invalid token: {exc}",
+            headers={"WWW-Authenticate": "Bearer"},
         ) from exc
 
 
@@ -120,4 +139,6 @@ CurrentUser = Annotated[Principal, Depends(authenticate)]
 
 def require_roles(principal: Principal, *roles: str) -> None:
     if not principal.has_any(*roles):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"requires one of the roles: {', '.join(roles)}")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"requires one of the roles: {', '.join(roles)}"
+        )

@@ -31,8 +31,15 @@ def cmd_dev_token(args: argparse.Namespace) -> int:
     from fakturaportal.auth import AuthError, issue_dev_token
 
     try:
-        print(issue_dev_token(common_settings(), tenant=args.tenant, user=args.user, roles=args.role,
-                              ttl_seconds=args.ttl))
+        print(
+            issue_dev_token(
+                common_settings(),
+                tenant=args.tenant,
+                user=args.user,
+                roles=args.role,
+                ttl_seconds=args.ttl,
+            )
+        )
     except AuthError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -45,7 +52,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     settings = common_settings()
     created = create_topics(settings)
-    print(f"[migrate] kafka topics: {len(created)} created" + (f" ({', '.join(created)})" if created else ""))
+    print(
+        f"[migrate] kafka topics: {len(created)} created"
+        + (f" ({', '.join(created)})" if created else "")
+    )
     for app_class in application_classes():
         app_class(settings)
         print(f"[migrate] event store '{app_class.name}': tables and append-only guard ready")
@@ -57,10 +67,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def application_classes() -> list[type]:
+    from services.payment.app import PaymentApp
+
     from services.approval.app import ApprovalApp
     from services.audit.app import AuditApp
     from services.intake.app import IntakeApp
-    from services.payment.app import PaymentApp
     from services.posting.app import PostingApp
     from services.validation.app import ValidationApp
 
@@ -93,7 +104,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"[up] {len(PROCESSES)} processes started; logs in {settings.data_dir / 'logs'}")
     missing = sup.wait_healthy(args.timeout)
     if missing:
-        print(f"[up] not ready after {args.timeout}s: {', '.join(missing)} (see the logs)", file=sys.stderr)
+        print(
+            f"[up] not ready after {args.timeout}s: {', '.join(missing)} (see the logs)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -121,13 +135,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     token = issue_dev_token(settings, tenant=DEMO_TENANT, user="anne", roles=DEMO_USERS["anne"])
     url = f"http://127.0.0.1:{args.port_base}/api/v1/invoices"
     for number, supplier in enumerate(SUPPLIERS, start=1):
-        response = httpx.post(url, headers={"Authorization": f"Bearer {token}"}, timeout=30,
-                              files={"file": (f"demo-{number}.xml", demo_invoice(number, supplier),
-                                              "application/xml")})
+        response = httpx.post(
+            url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+            files={
+                "file": (f"demo-{number}.xml", demo_invoice(number, supplier), "application/xml")
+            },
+        )
         if response.status_code >= 400:
             print(f"[demo] upload failed: {response.status_code} {response.text}", file=sys.stderr)
             return 1
-        print(f"[demo] {supplier.name}: invoice {response.json()['invoice_id']} ({response.json()['status']})")
+        body = response.json()
+        print(f"[demo] {supplier.name}: invoice {body['invoice_id']} ({body['status']})")
     return 0
 
 
@@ -140,19 +160,25 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--role", action="append", required=True, help="repeat for several roles")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 h)")
     token.set_defaults(func=cmd_dev_token)
-    sub.add_parser("migrate", help="create topics, event tables and guards").set_defaults(func=cmd_migrate)
+    sub.add_parser("migrate", help="create topics, event tables and guards").set_defaults(
+        func=cmd_migrate
+    )
     sub.add_parser("replay", help="drop and rebuild projections from the event store").set_defaults(
-        func=cmd_replay)
-    for name, func, text in (("up", cmd_up, "start every service process"),
-                             ("down", cmd_down, "stop every service process"),
-                             ("status", cmd_status, "show the service processes"),
-                             ("demo", cmd_demo, "load the demo tenant's invoices")):
+        func=cmd_replay
+    )
+    for name, func, text in (
+        ("up", cmd_up, "start every service process"),
+        ("down", cmd_down, "stop every service process"),
+        ("status", cmd_status, "show the service processes"),
+        ("demo", cmd_demo, "load the demo tenant's invoices"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--port-base", type=int, default=int(os.environ.get("FP_PORT_BASE", "8000")))
         p.add_argument("--timeout", type=float, default=120)
         p.set_defaults(func=func)
-    sub.add_parser("init-local", help="create .data/local.env with fresh local secrets").set_defaults(
-        func=lambda a: print(ensure_local_env()) or 0)
+    sub.add_parser(
+        "init-local", help="create .data/local.env with fresh local secrets"
+    ).set_defaults(func=lambda a: print(ensure_local_env()) or 0)
     return parser
 
 

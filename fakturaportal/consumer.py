@@ -38,8 +38,8 @@ class ConsumerLoop:
     def __init__(self, app: ServiceApplication, group_id: str, client_id: str) -> None:
         self.app = app
         self.settings = app.settings
-        self.topics = [t.value for t in app.subscribed_topics()]
-        self.consumer = Consumer(consumer_config(self.settings, group_id))
+        self.topics = [self.settings.topic(t.value) for t in app.subscribed_topics()]
+        self.consumer = Consumer(consumer_config(self.settings, self.settings.topic(group_id)))
         self.dlq = Producer(producer_config(self.settings, f"{client_id}-dlq"))
         self.running = True
         self.assigned: list[TopicPartition] = []
@@ -79,17 +79,21 @@ class ConsumerLoop:
 
     def handle(self, record: Message) -> None:
         topic, partition, offset = record.topic(), record.partition(), record.offset()
-        assert topic is not None and partition is not None and offset is not None
+        assert topic is not None
+        assert partition is not None
+        assert offset is not None
         tracking = Tracking(tracking_name(topic, partition), offset)
         if self._already_processed(tracking):
             return
         try:
-            message = decode(record)
+            message = decode(record, self.settings.topic_prefix)
         except UndecodableMessage as exc:
             self._dead_letter(record, exc, tracking)
             return
         parent = context_from_headers(record.headers())
-        with tracer().start_as_current_span(f"{topic} process", context=parent, kind=SpanKind.CONSUMER):
+        with tracer().start_as_current_span(
+            f"{topic} process", context=parent, kind=SpanKind.CONSUMER
+        ):
             self._process(record, message, tracking)
         faults.crash_point(faults.CONSUMER_AFTER_STORE, self.settings.fault)
         self.consumer.commit(message=record, asynchronous=True)
@@ -109,7 +113,9 @@ class ConsumerLoop:
                 log.info("concurrent write, retrying (attempt %d): %s", attempt, exc)
                 time.sleep(0.05 * attempt)
             except Exception as exc:
-                log.exception("cannot process %s@%s", tracking.application_name, tracking.notification_id)
+                log.exception(
+                    "cannot process %s@%s", tracking.application_name, tracking.notification_id
+                )
                 self._dead_letter(record, exc, tracking)
                 return
         raise RuntimeError(f"gave up on {tracking} after {TRANSIENT_RETRIES} attempts")
@@ -129,5 +135,7 @@ class ConsumerLoop:
         )
         if self.dlq.flush(30) != 0:
             raise RuntimeError("dead-letter topic unreachable; not moving past the message")
-        log.warning("dead-lettered %s@%s: %s", tracking.application_name, tracking.notification_id, error)
+        log.warning(
+            "dead-lettered %s@%s: %s", tracking.application_name, tracking.notification_id, error
+        )
         self.app.record_position_only(tracking)

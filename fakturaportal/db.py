@@ -16,7 +16,9 @@ END $$;
 """
 
 
-def connect(settings: CommonSettings, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
+def connect(
+    settings: CommonSettings, *, autocommit: bool = False
+) -> psycopg.Connection[tuple[object, ...]]:
     return psycopg.connect(settings.conninfo(), autocommit=autocommit)
 
 

@@ -47,7 +47,9 @@ def kid_for(number: int) -> str:
     return body + luhn.calc_check_digit(body)
 
 
-def _add(parent: etree._Element, ns: str, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+def _add(
+    parent: etree._Element, ns: str, tag: str, text: str | None = None, **attrs: str
+) -> etree._Element:
     node = etree.SubElement(parent, f"{{{ns}}}{tag}", attrs)
     if text is not None:
         node.text = text
@@ -69,13 +71,20 @@ def _party(parent: etree._Element, role: str, party: DemoSupplier) -> None:
     _add(legal, CBC, "CompanyID", party.orgnr)
 
 
-def demo_invoice(number: int, supplier: DemoSupplier = SUPPLIERS[0], *, issued: date | None = None,
-                 lines: tuple[tuple[str, Decimal], ...] = (("Kopipapir A4", Decimal("1000.00")),)) -> bytes:
+def demo_invoice(
+    number: int,
+    supplier: DemoSupplier = SUPPLIERS[0],
+    *,
+    issued: date | None = None,
+    lines: tuple[tuple[str, Decimal], ...] = (("Kopipapir A4", Decimal("1000.00")),),
+) -> bytes:
     """An EHF Billing 3.0 invoice with 25 % VAT, a KID and a Norwegian account."""
     issued = issued or date.today()
     net = sum((amount for _, amount in lines), Decimal("0"))
     vat = (net * Decimal("0.25")).quantize(Decimal("0.01"))
-    root = etree.Element(f"{{{UBL_INVOICE}}}Invoice", nsmap={None: UBL_INVOICE, "cbc": CBC, "cac": CAC})
+    root = etree.Element(
+        f"{{{UBL_INVOICE}}}Invoice", nsmap={None: UBL_INVOICE, "cbc": CBC, "cac": CAC}
+    )
     _add(root, CBC, "CustomizationID", CUSTOMIZATION)
     _add(root, CBC, "ProfileID", PROFILE)
     _add(root, CBC, "ID", f"DEMO-{number}")
@@ -100,8 +109,12 @@ def demo_invoice(number: int, supplier: DemoSupplier = SUPPLIERS[0], *, issued: 
     _add(category, CBC, "Percent", "25")
     _add(_add(category, CAC, "TaxScheme"), CBC, "ID", "VAT")
     totals = _add(root, CAC, "LegalMonetaryTotal")
-    for tag, amount in (("LineExtensionAmount", net), ("TaxExclusiveAmount", net),
-                        ("TaxInclusiveAmount", net + vat), ("PayableAmount", net + vat)):
+    for tag, amount in (
+        ("LineExtensionAmount", net),
+        ("TaxExclusiveAmount", net),
+        ("TaxInclusiveAmount", net + vat),
+        ("PayableAmount", net + vat),
+    ):
         _add(totals, CBC, tag, f"{amount:.2f}", currencyID="NOK")
     for index, (text, amount) in enumerate(lines, start=1):
         line = _add(root, CAC, "InvoiceLine")

@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
-from eventsourcing.system import EventSourcedProjection
+from eventsourcing.projection import EventSourcedProjection
 
 from fakturaportal.db import guard_append_only
 from fakturaportal.messaging import InboundMessage

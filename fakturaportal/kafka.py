@@ -42,13 +42,16 @@ def consumer_config(settings: CommonSettings, group_id: str) -> dict[str, Any]:
 def create_topics(settings: CommonSettings, names: list[str] | None = None) -> list[str]:
     """Create missing topics (and their dead-letter topics); returns the ones created."""
     admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
-    wanted = names or all_topic_names()
+    wanted = [settings.topic(n) for n in (names or all_topic_names())]
     existing = set(admin.list_topics(timeout=30).topics)
     missing = [n for n in wanted if n not in existing]
     if not missing:
         return []
     futures = admin.create_topics(
-        [NewTopic(n, num_partitions=settings.kafka_partitions, replication_factor=1) for n in missing]
+        [
+            NewTopic(n, num_partitions=settings.kafka_partitions, replication_factor=1)
+            for n in missing
+        ]
     )
     created = []
     for name, future in futures.items():

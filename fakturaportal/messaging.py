@@ -73,6 +73,7 @@ def encode(
     correlation_id: str,
     causation_id: str | None = None,
     traceparent: str | None = None,
+    topic_prefix: str = "",
 ) -> OutboundRecord:
     topic = _topic_of(payload)
     envelope = Envelope(
@@ -87,14 +88,14 @@ def encode(
         traceparent=traceparent,
     )
     return OutboundRecord(
-        topic=topic.value,
+        topic=f"{topic_prefix}{topic.value}",
         key=str(payload.invoice_id).encode(),
         value=payload.model_dump_json().encode(),
         headers=envelope.to_headers(),
     )
 
 
-def decode(record: KafkaRecord) -> InboundMessage:
+def decode(record: KafkaRecord, topic_prefix: str = "") -> InboundMessage:
     """Parse and check a record; raises UndecodableMessage with the reason when it is poison."""
     raw = record.value()
     if raw is None:
@@ -104,7 +105,7 @@ def decode(record: KafkaRecord) -> InboundMessage:
     try:
         envelope = Envelope.from_headers(record.headers())
         topic = envelope.topic
-        if record.topic() not in (None, topic.value):
+        if record.topic() not in (None, f"{topic_prefix}{topic.value}"):
             raise UndecodableMessage(f"type {envelope.type} does not belong on {record.topic()}")
         payload = EVENT_MODELS[topic].model_validate_json(raw)
     except EnvelopeError as exc:

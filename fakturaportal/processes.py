@@ -3,6 +3,7 @@ own OS process, pid files and logs under the data folder."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -84,12 +85,17 @@ class Supervisor:
         log = (self.log_dir / f"{spec.name}.log").open("ab")
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", f"services.{spec.service}", spec.role],
-            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
         )
         self.pid_file(spec).write_text(str(proc.pid))
         return proc.pid
 
-    def stop(self, spec: ProcessSpec, sig: signal.Signals = signal.SIGTERM, timeout: float = 15) -> bool:
+    def stop(
+        self, spec: ProcessSpec, sig: signal.Signals = signal.SIGTERM, timeout: float = 15
+    ) -> bool:
         pid = self.pid_of(spec)
         if pid is None:
             self.pid_file(spec).unlink(missing_ok=True)
@@ -120,13 +126,16 @@ class Supervisor:
 
     def wait_healthy(self, timeout: float = 90) -> list[str]:
         """Wait until every HTTP process answers /readyz; returns those that did not."""
-        pending = {svc: port for svc, port in ports(self.port_base).items()
-                   if any(p.service == svc and p.role == "api" for p in PROCESSES)}
+        pending = {
+            svc: port
+            for svc, port in ports(self.port_base).items()
+            if any(p.service == svc and p.role == "api" for p in PROCESSES)
+        }
         deadline = time.monotonic() + timeout
         while pending and time.monotonic() < deadline:
             for svc, port in list(pending.items()):
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:  # noqa: S310
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
                         if r.status == 200:
                             del pending[svc]
                 except OSError:
@@ -136,7 +145,5 @@ class Supervisor:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

@@ -83,7 +83,11 @@ class Relay:
         self.published += 1
 
     def _produce(
-        self, domain_event: DomainEventProtocol[UUID], index: int, publication: Publication, meta: dict[str, str]
+        self,
+        domain_event: DomainEventProtocol[UUID],
+        index: int,
+        publication: Publication,
+        meta: dict[str, str],
     ) -> None:
         stored_trace = publication.traceparent or meta.get("traceparent")
         payload = publication.payload
@@ -94,14 +98,26 @@ class Relay:
             record = encode(
                 payload,
                 source=self.source,
-                ce_id=event_id(self.app.name, domain_event.originator_id, domain_event.originator_version, index),
+                ce_id=event_id(
+                    self.app.name,
+                    domain_event.originator_id,
+                    domain_event.originator_version,
+                    index,
+                ),
                 time=domain_event.timestamp,
-                correlation_id=publication.correlation_id or meta.get("correlation_id") or str(payload.invoice_id),
+                correlation_id=publication.correlation_id
+                or meta.get("correlation_id")
+                or str(payload.invoice_id),
                 causation_id=meta.get("causation_id"),
                 traceparent=current_traceparent(),
+                topic_prefix=self.app.settings.topic_prefix,
             )
         self.producer.produce(
-            record.topic, key=record.key, value=record.value, headers=record.headers, on_delivery=self._delivered
+            record.topic,
+            key=record.key,
+            value=record.value,
+            headers=record.headers,
+            on_delivery=self._delivered,
         )
 
     def _delivered(self, error: KafkaError | None, _message: Message) -> None:

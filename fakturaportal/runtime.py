@@ -73,7 +73,9 @@ def create_api(title: str, settings: CommonSettings) -> FastAPI:
     api.include_router(health_router(readiness(settings)))
 
     @api.middleware("http")
-    async def trace_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def trace_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         parent = context_from_headers([(k, v) for k, v in request.headers.items()])
         name = f"{request.method} {request.url.path}"
         with tracer().start_as_current_span(name, context=parent, kind=SpanKind.SERVER):

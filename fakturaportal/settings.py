@@ -23,7 +23,8 @@ class CommonSettings(BaseSettings):
     pg_port: int = 55432
     pg_db: str = "fakturaportal"
     pg_user: str = "fakturaportal"
-    pg_password: SecretStr = SecretStr("")
+    pg_password: SecretStr = SecretStr("fakturaportal")
+    """The local development default; deployments set FP_PG_PASSWORD from a secret."""
     data_dir: Path = REPO_ROOT / ".data"
     archive_dir: Path | None = None
     payment_outbox_dir: Path | None = None
@@ -33,8 +34,16 @@ class CommonSettings(BaseSettings):
     jwt_jwks_url: str | None = None
     health_port: int = 0
     kafka_partitions: int = 3
+    topic_prefix: str = ""
+    """Namespace for topics and consumer groups, so a test run can share a broker safely."""
     fault: str = ""
     """Test-only fault injection point, e.g. `consumer-after-store` (see `faults.py`)."""
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    def unprefixed(self, topic: str) -> str:
+        return topic.removeprefix(self.topic_prefix)
 
     @property
     def archive_path(self) -> Path:

@@ -30,7 +30,9 @@ def setup_tracing(service_name: str, trace_dir: Path | None = None) -> None:
     if _configured:
         return
     provider = TracerProvider(
-        resource=Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)})
+        resource=Resource.create(
+            {"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)}
+        )
     )
     if trace_dir is not None:
         trace_dir.mkdir(parents=True, exist_ok=True)
@@ -59,7 +61,9 @@ def context_from_traceparent(traceparent: str | None) -> context.Context:
     return _propagator.extract({"traceparent": traceparent})
 
 
-def context_from_headers(headers: Iterable[tuple[str, bytes | str | None]] | None) -> context.Context:
+def context_from_headers(
+    headers: Iterable[tuple[str, bytes | str | None]] | None,
+) -> context.Context:
     carrier = {
         k: (v.decode() if isinstance(v, bytes) else v)
         for k, v in (headers or [])
@@ -73,7 +77,9 @@ def trace_id_of(traceparent: str | None) -> str | None:
 
 
 @contextmanager
-def continue_trace(name: str, traceparent: str | None, kind: SpanKind = SpanKind.INTERNAL) -> Iterator[None]:
+def continue_trace(
+    name: str, traceparent: str | None, kind: SpanKind = SpanKind.INTERNAL
+) -> Iterator[None]:
     """Work on an invoice joins the invoice's own trace, linked to the request that caused it.
 
     An approval click or a payment run is a new HTTP request with its own trace; the events it

@@ -25,6 +25,7 @@
 #   FP_KAFKA_HEAP_OPTS        default "-Xmx512m -Xms256m"
 #   FP_KAFKA_START_TIMEOUT    default 90 (seconds)
 #   FP_KAFKA_TOPIC_PARTITIONS default 3
+#   FP_KAFKA_CDS              default 1; 0 = no class-data-sharing archive (see cds_opts)
 #   FP_M2_REPO                Maven local repository (default: Maven's, ~/.m2/repository)
 set -euo pipefail
 
@@ -116,6 +117,37 @@ java_opts() {
         "-Dkafka.logs.dir=$LOG_DIR")
 }
 
+# Class-data sharing (AppCDS) archive of the broker's classes: saves ~1.2 s
+# of the ~4 s start. The first start records it (-XX:ArchiveClassesAtExit),
+# the JVM writes it on a clean exit (so the first `stop` takes ~1.5 s longer),
+# later starts map it. Keyed by the java binary and the jar set; a stale or
+# broken archive is simply ignored by the JVM. FP_KAFKA_CDS=0 disables it.
+cds_opts() {
+    CDS_OPTS=()
+    [[ "${FP_KAFKA_CDS:-1}" == 1 ]] || return 0
+    local java_bin key
+    java_bin="$(readlink -f "$(command -v java)")"
+    key="$({ echo "$java_bin"; stat -c %Y "$java_bin"; cat "$FETCH_MARKER"; } | sha256sum | cut -c1-12)"
+    local archive="$KAFKA_HOME/cds-$key.jsa"
+    if [[ -f "$archive" ]]; then
+        CDS_OPTS=("-XX:SharedArchiveFile=$archive")
+    else
+        rm -f "$KAFKA_HOME"/cds-*.jsa "$KAFKA_HOME"/cds-*.jsa.tmp
+        CDS_OPTS=("-XX:ArchiveClassesAtExit=$archive.tmp")
+    fi
+    # CDS chatter ("Skipping ...: Not linked") would otherwise go to kafka.log
+    CDS_OPTS+=(-Xlog:cds=off -Xlog:cds+dynamic=off)
+}
+
+# After a clean exit the recorded archive is complete: publish it.
+cds_publish() {
+    local tmp
+    for tmp in "$KAFKA_HOME"/cds-*.jsa.tmp; do
+        [[ -f "$tmp" ]] || continue
+        if [[ "$1" == clean ]]; then mv -f "$tmp" "${tmp%.tmp}"; else rm -f "$tmp"; fi
+    done
+}
+
 render_props() {
     mkdir -p "$KAFKA_DIR" "$KRAFT_LOG_DIR"
     local tmp="$PROPS.tmp.$$"
@@ -158,6 +190,13 @@ cmd_format() {
     }
 }
 
+# Alive and not a zombie (an exited broker stays a zombie until PID 1 reaps it).
+proc_alive() {
+    local state
+    state="$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1 || true)"
+    [[ -n "$state" && "$state" != Z ]]
+}
+
 # PID of our running broker, or nothing. Checks that the pid really is a
 # kafka.Kafka JVM using our config (pids get reused after a reboot/kill -9).
 running_pid() {
@@ -165,7 +204,7 @@ running_pid() {
     local pid
     pid="$(cat "$PID_FILE" 2>/dev/null || true)"
     [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-    kill -0 "$pid" 2>/dev/null || return 0
+    proc_alive "$pid" || return 0
     local cmdline
     cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)"
     [[ "$cmdline" == *kafka.Kafka*"$PROPS"* ]] || return 0
@@ -183,10 +222,38 @@ log_tail() {
     echo "[kafka] ----" >&2
 }
 
+# Ready = the broker logged that it finished starting AND the port accepts.
+broker_ready() {
+    grep -q "Kafka Server started" "$LOG_FILE" 2>/dev/null && port_open "$PORT"
+}
+
+wait_ready() {
+    local pid="$1" started="$2"
+    local deadline=$((started + START_TIMEOUT))
+    while ! broker_ready; do
+        if ! proc_alive "$pid"; then
+            rm -f "$PID_FILE"
+            log_tail
+            die "the broker exited during startup (see $LOG_FILE)"
+        fi
+        if ((SECONDS >= deadline)); then
+            log_tail
+            err "the broker did not become ready within ${START_TIMEOUT} s (FP_KAFKA_START_TIMEOUT); stopping it"
+            cmd_stop >&2
+            exit 1
+        fi
+        sleep 0.2
+    done
+}
+
 cmd_start() {
     local pid
     pid="$(running_pid)"
     if [[ -n "$pid" ]]; then
+        if ! broker_ready; then
+            log "already started (pid $pid) but not ready yet; waiting"
+            wait_ready "$pid" "$SECONDS"
+        fi
         log "already running (pid $pid, localhost:$PORT)"
         return 0
     fi
@@ -206,32 +273,15 @@ cmd_start() {
     java_opts
     local heap
     read -r -a heap <<<"$HEAP_OPTS"
+    cds_opts
     # setsid: own session, so the broker survives the caller's terminal/job
     # control; without job control setsid execs, so $! is the java pid.
-    setsid nohup java "${heap[@]}" "${JAVA_OPTS[@]}" -cp "$LIBS/*" kafka.Kafka "$PROPS" \
-        </dev/null >"$LOG_FILE" 2>&1 &
+    setsid nohup java "${heap[@]}" "${JAVA_OPTS[@]}" "${CDS_OPTS[@]}" -cp "$LIBS/*" kafka.Kafka "$PROPS" \
+        </dev/null >"$LOG_FILE" 2>&1 9>&- &
     pid=$!
     echo "$pid" >"$PID_FILE"
 
-    # Ready = the broker logged that it finished starting AND the port accepts.
-    local deadline=$((SECONDS + START_TIMEOUT))
-    while :; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            rm -f "$PID_FILE"
-            log_tail
-            die "the broker exited during startup (see $LOG_FILE)"
-        fi
-        if grep -q "Kafka Server started" "$LOG_FILE" 2>/dev/null && port_open "$PORT"; then
-            break
-        fi
-        if ((SECONDS >= deadline)); then
-            log_tail
-            err "the broker did not become ready within ${START_TIMEOUT} s; it is still running as pid $pid"
-            err "stop it with: $0 stop"
-            exit 1
-        fi
-        sleep 0.2
-    done
+    wait_ready "$pid" "$started"
     log "ready on localhost:$PORT (pid $pid) after $((SECONDS - started)) s"
 }
 
@@ -247,16 +297,19 @@ cmd_stop() {
     kill -TERM "$pid" 2>/dev/null || true
     local i
     for ((i = 0; i < 300; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
+        proc_alive "$pid" || break
         sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if proc_alive "$pid"; then
         log "did not stop within 30 s; sending SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
         for ((i = 0; i < 50; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
+            proc_alive "$pid" || break
             sleep 0.1
         done
+        cds_publish killed
+    else
+        cds_publish clean
     fi
     rm -f "$PID_FILE"
     log "stopped"
@@ -315,9 +368,20 @@ usage() {
     sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
 }
 
+# Serialise start/stop/format of the same data dir (e.g. two test runners
+# starting the broker at once). fd 9 is closed for the broker itself.
+lock() {
+    mkdir -p "$RUN_DIR"
+    exec 9>"$RUN_DIR/kafka.lock"
+    flock -w 180 9 || die "could not get $RUN_DIR/kafka.lock within 180 s"
+}
+
 main() {
     local cmd="${1:-}"
     shift || true
+    case "$cmd" in
+        start | stop | restart | format) lock ;;
+    esac
     case "$cmd" in
         fetch) cmd_fetch ;;
         format) cmd_format ;;

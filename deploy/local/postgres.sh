@@ -93,12 +93,14 @@ as_pg() {
 }
 
 # The postgres user must be able to reach $PG_ROOT. When the checkout lives
-# somewhere it cannot traverse (e.g. under /root, mode 700), the cluster is
-# kept in /var/tmp/fakturaportal-pg-<hash of the path> instead and
-# $DATA_DIR/pg is a symlink to it.
+# somewhere it cannot traverse (e.g. under /root, mode 700), the cluster and
+# its server log are kept in /var/tmp/fakturaportal-pg-<hash of the path>
+# instead; $DATA_DIR/pg and $DATA_DIR/logs/postgres.log are symlinks to them.
+SERVER_LOG="$LOG_FILE"
 resolve_pg_root() {
     if [[ -L "$PG_ROOT" ]]; then
         PG_ROOT="$(readlink -f "$PG_ROOT")"
+        SERVER_LOG="$PG_ROOT/postgres.log"
         return
     fi
     ((EUID == 0)) || return 0
@@ -111,6 +113,7 @@ resolve_pg_root() {
         mkdir -p "$alt"
         ln -sfn "$alt" "$PG_ROOT"
         PG_ROOT="$alt"
+        SERVER_LOG="$PG_ROOT/postgres.log"
     fi
 }
 resolve_pg_root
@@ -124,9 +127,32 @@ fi
 
 pg_ctl() { as_pg "$BINDIR/pg_ctl" -D "$PGDATA" "$@"; }
 
+# Is $1 a live (non-zombie) postgres process? Not `pg_ctl status` / kill -0:
+# after a kill -9 the postmaster lingers as a zombie until PID 1 reaps it
+# (slow in some containers/VMs), and pg_ctl and the server's own lock-file
+# checks take a zombie for a live server.
+pg_pid_alive() {
+    local pid="$1" state
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    state="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1 || true)"
+    [[ -n "$state" && "$state" != Z ]] || return 1
+    # the postmaster's command line is ".../postgres -D $PGDATA ..."
+    [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)" == *postgres*" -D $PGDATA "* ]]
+}
+
 is_running() {
-    [[ -f "$PGDATA/PG_VERSION" ]] || return 1
-    pg_ctl status >/dev/null 2>&1
+    pg_pid_alive "$(head -n1 "$PGDATA/postmaster.pid" 2>/dev/null || true)"
+}
+
+# Lock files left by a killed server (data dir and unix socket).
+remove_stale_lockfiles() {
+    local f
+    for f in "$PGDATA/postmaster.pid" "$SOCKET_DIR/.s.PGSQL.$PORT.lock"; do
+        [[ -f "$f" ]] || continue
+        pg_pid_alive "$(head -n1 "$f" 2>/dev/null || true)" && continue
+        log "removing stale $(basename "$f") (the server was killed)"
+        rm -f "$f"
+    done
 }
 
 is_ready() {
@@ -142,9 +168,12 @@ log_tail() {
 
 prepare_dirs() {
     mkdir -p "$PG_ROOT" "$SOCKET_DIR" "$LOG_DIR"
-    touch "$LOG_FILE"
+    touch "$SERVER_LOG"
+    if [[ "$SERVER_LOG" != "$LOG_FILE" ]]; then
+        ln -sfn "$SERVER_LOG" "$LOG_FILE"
+    fi
     if ((EUID == 0)); then
-        chown "$PG_OS_USER:" "$PG_ROOT" "$SOCKET_DIR" "$LOG_FILE"
+        chown "$PG_OS_USER:" "$PG_ROOT" "$SOCKET_DIR" "$SERVER_LOG"
         if [[ -d "$PGDATA" && "$(stat -c %U "$PGDATA")" != "$PG_OS_USER" ]]; then
             chown -R "$PG_OS_USER:" "$PGDATA"
         fi
@@ -205,16 +234,28 @@ cmd_start() {
         return 0
     fi
     init_cluster
+    remove_stale_lockfiles
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
         die "port $PORT is already in use by another process; stop it or set FP_PG_PORT"
     fi
     log "starting on localhost:$PORT (data $PGDATA, log $LOG_FILE)"
     local started=$SECONDS
-    if ! pg_ctl -l "$LOG_FILE" -w -t 60 \
-        -o "-p $PORT -k $SOCKET_DIR -c listen_addresses=localhost" start >/dev/null; then
-        log_tail
-        die "PostgreSQL did not start"
-    fi
+    local attempt
+    for attempt in 1 2 3; do
+        if pg_ctl -l "$SERVER_LOG" -w -t 60 \
+            -o "-p $PORT -k $SOCKET_DIR -c listen_addresses=localhost" start >/dev/null 9>&-; then
+            break
+        fi
+        # right after a crash, backends of the killed server may still hold
+        # its shared memory for a moment: retry
+        if ((attempt == 3)); then
+            log_tail
+            die "PostgreSQL did not start"
+        fi
+        log "start failed; retrying in 1 s"
+        sleep 1
+        remove_stale_lockfiles
+    done
     local i
     for ((i = 0; i < 100; i++)); do
         is_ready && break
@@ -267,9 +308,19 @@ usage() {
     sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
 }
 
+# Serialise start/stop of the same data dir. fd 9 is closed for the server.
+lock() {
+    mkdir -p "$DATA_DIR/run"
+    exec 9>"$DATA_DIR/run/postgres.lock"
+    flock -w 180 9 || die "could not get $DATA_DIR/run/postgres.lock within 180 s"
+}
+
 main() {
     local cmd="${1:-}"
     shift || true
+    case "$cmd" in
+        start | stop | restart) lock ;;
+    esac
     case "$cmd" in
         start) cmd_start ;;
         stop) cmd_stop ;;

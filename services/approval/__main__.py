@@ -22,4 +22,6 @@ def relay() -> None:
     run_relay(app, partial(translate, case_of=CaseLookup(app.repository.get)), SERVICE)
 
 
-main(SERVICE, {"api": api, "consumer": lambda: run_consumer(ApprovalApp(), SERVICE), "relay": relay})
+main(
+    SERVICE, {"api": api, "consumer": lambda: run_consumer(ApprovalApp(), SERVICE), "relay": relay}
+)

@@ -23,14 +23,22 @@ def build_router(app: ApprovalApp) -> APIRouter:
             raise HTTPException(404, "no invoice awaiting approval with that id") from exc
         except ApprovalRefused as exc:
             raise HTTPException(exc.status, exc.reason) from exc
-        return {"invoice_id": str(invoice_id), "status": "approved", "approved_by": str(case.approved_by)}
+        return {
+            "invoice_id": str(invoice_id),
+            "status": "approved",
+            "approved_by": str(case.approved_by),
+        }
 
     @router.get("/invoices/{invoice_id}/approval")
     def status(invoice_id: UUID, user: CurrentUser) -> dict[str, object]:
         case = app.case_for(user.tenant, invoice_id)
         if case is None:
             raise HTTPException(404, "no approval case for that invoice")
-        return {"invoice_id": str(invoice_id), "step": case.step, "assignee": case.assignee,
-                "approved_by": case.approved_by}
+        return {
+            "invoice_id": str(invoice_id),
+            "step": case.step,
+            "assignee": case.assignee,
+            "approved_by": case.approved_by,
+        }
 
     return router

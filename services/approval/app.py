@@ -22,7 +22,9 @@ from shared.schemas.topics import Topic
 class ApprovalApp(ServiceApplication):
     name = "approval"
 
-    def __init__(self, settings: CommonSettings | None = None, approval: ApprovalSettings | None = None) -> None:
+    def __init__(
+        self, settings: CommonSettings | None = None, approval: ApprovalSettings | None = None
+    ) -> None:
         super().__init__(settings)
         self.approval = approval or ApprovalSettings()
 
@@ -30,13 +32,19 @@ class ApprovalApp(ServiceApplication):
         payload = cast(InvoiceCoded, message.payload)
         if self.get_or_none(payload.invoice_id) is not None:
             return
-        assignee = route(self.approval.approvers_for(payload.tenant_id), payload.registered_by,
-                         payload.invoice.buyer_reference)
+        assignee = route(
+            self.approval.approvers_for(payload.tenant_id),
+            payload.registered_by,
+            payload.invoice.buyer_reference,
+        )
         case = ApprovalCase(
-            invoice_id=payload.invoice_id, tenant_id=payload.tenant_id,
+            invoice_id=payload.invoice_id,
+            tenant_id=payload.tenant_id,
             summary=payload.invoice.model_dump(mode="json"),
             coding=[line.model_dump(mode="json") for line in payload.lines],
-            registered_by=payload.registered_by, step=ATTESTATION, assignee=assignee,
+            registered_by=payload.registered_by,
+            step=ATTESTATION,
+            assignee=assignee,
             meta=meta_from(message),
         )
         processing.collect_events(case)

@@ -30,7 +30,10 @@ class NoApprover(Exception):
 
 
 def route(approvers: list[str], registered_by: str, buyer_reference: str | None) -> str:
-    """Buyer reference ('Deres ref') naming an approver wins; nobody approves what they registered."""
+    """Buyer reference ('Deres ref') naming an approver wins.
+
+    Nobody approves what they registered.
+    """
     eligible = [a for a in approvers if a != registered_by]
     if buyer_reference:
         for approver in eligible:

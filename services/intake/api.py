@@ -34,15 +34,32 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
         results: list[dict[str, Any]] = []
         for upload, data in checked:
             sha256 = archive.store(data)
-            document = DocumentRef(sha256=sha256, media_type="application/xml", size=len(data),
-                                   filename=upload.filename)
+            document = DocumentRef(
+                sha256=sha256,
+                media_type="application/xml",
+                size=len(data),
+                filename=upload.filename,
+            )
             invoice = capture(parse_untrusted(data, settings.max_upload_bytes))
-            reg = app.register_captured(tenant_id=user.tenant, channel=Channel.UPLOAD, document=document,
-                                        invoice=invoice, registered_by=user.user)
-            results.append({"invoice_id": reg.invoice_id, "filename": upload.filename,
-                            "sha256": sha256, "duplicate": reg.duplicate,
-                            "status": "duplicate" if reg.duplicate else "received"})
-        code = status.HTTP_200_OK if all(r["duplicate"] for r in results) else status.HTTP_201_CREATED
+            reg = app.register_captured(
+                tenant_id=user.tenant,
+                channel=Channel.UPLOAD,
+                document=document,
+                invoice=invoice,
+                registered_by=user.user,
+            )
+            results.append(
+                {
+                    "invoice_id": reg.invoice_id,
+                    "filename": upload.filename,
+                    "sha256": sha256,
+                    "duplicate": reg.duplicate,
+                    "status": "duplicate" if reg.duplicate else "received",
+                }
+            )
+        code = (
+            status.HTTP_200_OK if all(r["duplicate"] for r in results) else status.HTTP_201_CREATED
+        )
         body: dict[str, Any] = results[0] if len(results) == 1 else {"invoices": results}
         return JSONResponse(body, status_code=code)
 

@@ -37,6 +37,11 @@ class IntakeCase(Aggregate):
         self.invoice: dict[str, Any] | None = None
 
     @event("Captured")
-    def capture(self, invoice: dict[str, Any], document: dict[str, Any], registered_by: str,
-                meta: dict[str, str]) -> None:
+    def capture(
+        self,
+        invoice: dict[str, Any],
+        document: dict[str, Any],
+        registered_by: str,
+        meta: dict[str, str],
+    ) -> None:
         self.invoice = invoice

@@ -27,7 +27,10 @@ NS = {
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
 }
-ROOTS = {f"{{{INVOICE_NS}}}Invoice": DocumentKind.INVOICE, f"{{{CREDIT_NOTE_NS}}}CreditNote": DocumentKind.CREDIT_NOTE}
+ROOTS = {
+    f"{{{INVOICE_NS}}}Invoice": DocumentKind.INVOICE,
+    f"{{{CREDIT_NOTE_NS}}}CreditNote": DocumentKind.CREDIT_NOTE,
+}
 
 
 class NotUblInvoice(ValueError):
@@ -87,7 +90,9 @@ def _party(node: etree._Element, role: str) -> Party:
 
 def _lines(root: etree._Element, kind: DocumentKind) -> list[InvoiceLine]:
     line_tag, qty_tag = (
-        ("InvoiceLine", "InvoicedQuantity") if kind is DocumentKind.INVOICE else ("CreditNoteLine", "CreditedQuantity")
+        ("InvoiceLine", "InvoicedQuantity")
+        if kind is DocumentKind.INVOICE
+        else ("CreditNoteLine", "CreditedQuantity")
     )
     lines = []
     for node in root.xpath(f"cac:{line_tag}", namespaces=NS):
@@ -111,7 +116,9 @@ def capture(root: etree._Element) -> CanonicalInvoice:
     kind = document_kind(root)
     currency = _text(root, "cbc:DocumentCurrencyCode")
     tax_path = (
-        f"cac:TaxTotal/cbc:TaxAmount[@currencyID='{currency}']" if currency and currency.isalpha() else "cac:TaxTotal/cbc:TaxAmount"
+        f"cac:TaxTotal/cbc:TaxAmount[@currencyID='{currency}']"
+        if currency and currency.isalpha()
+        else "cac:TaxTotal/cbc:TaxAmount"
     )
     type_code = _text(root, "cbc:InvoiceTypeCode") or _text(root, "cbc:CreditNoteTypeCode")
     invoice = CanonicalInvoice(
@@ -131,7 +138,9 @@ def capture(root: etree._Element) -> CanonicalInvoice:
         payment_means_code=_text(root, "cac:PaymentMeans/cbc:PaymentMeansCode"),
         payment_id=_text(root, "cac:PaymentMeans/cbc:PaymentID"),
         payment_account=_text(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID"),
-        payment_bic=_text(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID"),
+        payment_bic=_text(
+            root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID"
+        ),
         payment_terms=_text(root, "cac:PaymentTerms/cbc:Note"),
         totals=Totals(
             line_extension=_decimal(root, "cac:LegalMonetaryTotal/cbc:LineExtensionAmount"),
@@ -147,8 +156,15 @@ def capture(root: etree._Element) -> CanonicalInvoice:
 
 
 _TERMS = {
-    "BT-1": "number", "BT-2": "issue_date", "BT-3": "type_code", "BT-5": "currency", "BT-9": "due_date",
-    "BT-10": "buyer_reference", "BT-13": "order_reference", "BT-83": "payment_id", "BT-84": "payment_account",
+    "BT-1": "number",
+    "BT-2": "issue_date",
+    "BT-3": "type_code",
+    "BT-5": "currency",
+    "BT-9": "due_date",
+    "BT-10": "buyer_reference",
+    "BT-13": "order_reference",
+    "BT-83": "payment_id",
+    "BT-84": "payment_account",
 }
 
 

@@ -15,13 +15,28 @@ from shared.schemas.invoice import CanonicalInvoice
 def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
     tenant_id = event.meta["tenant_id"]  # type: ignore[attr-defined]
     if isinstance(event, IntakeCase.Registered):
-        return [Publication(InvoiceReceived(
-            invoice_id=event.originator_id, tenant_id=tenant_id, channel=Channel(event.channel),
-            document=DocumentRef.model_validate(event.document), registered_by=event.registered_by,
-            received_at=event.timestamp))]
+        return [
+            Publication(
+                InvoiceReceived(
+                    invoice_id=event.originator_id,
+                    tenant_id=tenant_id,
+                    channel=Channel(event.channel),
+                    document=DocumentRef.model_validate(event.document),
+                    registered_by=event.registered_by,
+                    received_at=event.timestamp,
+                )
+            )
+        ]
     if isinstance(event, IntakeCase.Captured):
-        return [Publication(InvoiceCaptured(
-            invoice_id=event.originator_id, tenant_id=tenant_id,
-            invoice=CanonicalInvoice.model_validate(event.invoice),
-            document=DocumentRef.model_validate(event.document), registered_by=event.registered_by))]
+        return [
+            Publication(
+                InvoiceCaptured(
+                    invoice_id=event.originator_id,
+                    tenant_id=tenant_id,
+                    invoice=CanonicalInvoice.model_validate(event.invoice),
+                    document=DocumentRef.model_validate(event.document),
+                    registered_by=event.registered_by,
+                )
+            )
+        ]
     return []

@@ -22,8 +22,13 @@ def parse_untrusted(data: bytes, max_bytes: int = MAX_XML_BYTES) -> etree._Eleme
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise UnsafeOrInvalidXml("XML with a DOCTYPE or entity declarations is refused")
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, remove_comments=True, remove_pis=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
     )
     try:
         root = etree.fromstring(data, parser=parser)

@@ -41,11 +41,15 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
 
     @router.post("/api/v1/invoices/{invoice_id}/approve", tags=["approval"])
     async def approve(invoice_id: UUID, request: Request) -> Response:
-        return await proxy.forward(request, portal.service_url_approval, f"/api/v1/invoices/{invoice_id}/approve")
+        return await proxy.forward(
+            request, portal.service_url_approval, f"/api/v1/invoices/{invoice_id}/approve"
+        )
 
     @router.get("/api/v1/invoices/{invoice_id}/history", tags=["audit"])
     async def history(invoice_id: UUID, request: Request) -> Response:
-        return await proxy.forward(request, portal.service_url_audit, f"/api/v1/invoices/{invoice_id}/history")
+        return await proxy.forward(
+            request, portal.service_url_audit, f"/api/v1/invoices/{invoice_id}/history"
+        )
 
     @router.post("/api/v1/payment-runs", tags=["payment"])
     async def propose_run(request: Request) -> Response:
@@ -53,10 +57,14 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
 
     @router.get("/api/v1/payment-runs/{run_id}", tags=["payment"])
     async def get_run(run_id: UUID, request: Request) -> Response:
-        return await proxy.forward(request, portal.service_url_payment, f"/api/v1/payment-runs/{run_id}")
+        return await proxy.forward(
+            request, portal.service_url_payment, f"/api/v1/payment-runs/{run_id}"
+        )
 
     @router.post("/api/v1/payment-runs/{run_id}/approve", tags=["payment"])
     async def approve_run(run_id: UUID, request: Request) -> Response:
-        return await proxy.forward(request, portal.service_url_payment, f"/api/v1/payment-runs/{run_id}/approve")
+        return await proxy.forward(
+            request, portal.service_url_payment, f"/api/v1/payment-runs/{run_id}/approve"
+        )
 
     return router

@@ -30,12 +30,16 @@ class ServiceProxy:
             headers["traceparent"] = traceparent
         try:
             upstream = await self.client.request(
-                request.method, f"{base_url}{path}", params=request.query_params, content=bytes(body),
+                request.method,
+                f"{base_url}{path}",
+                params=request.query_params,
+                content=bytes(body),
                 headers=headers,
             )
         except httpx.HTTPError as exc:
             raise HTTPException(503, f"service unavailable: {type(exc).__name__}") from exc
         return Response(
-            content=upstream.content, status_code=upstream.status_code,
+            content=upstream.content,
+            status_code=upstream.status_code,
             media_type=upstream.headers.get("content-type"),
         )

@@ -6,7 +6,10 @@ from services.posting.translate import translate
 
 SERVICE = "posting"
 
-main(SERVICE, {
-    "consumer": lambda: run_consumer(PostingApp(), SERVICE),
-    "relay": lambda: run_relay(PostingApp(), translate, SERVICE),
-})
+main(
+    SERVICE,
+    {
+        "consumer": lambda: run_consumer(PostingApp(), SERVICE),
+        "relay": lambda: run_relay(PostingApp(), translate, SERVICE),
+    },
+)

@@ -28,11 +28,18 @@ from shared.schemas.topics import Topic
 
 def summarise(invoice: CanonicalInvoice) -> InvoiceSummary:
     return InvoiceSummary(
-        number=invoice.number, kind=invoice.kind.value, issue_date=invoice.issue_date,
-        due_date=invoice.due_date, currency=invoice.currency, payable_amount=invoice.totals.payable,
-        tax_amount=invoice.totals.tax, seller_name=invoice.seller.name,
-        seller_legal_id=invoice.seller.legal_id, seller_vat_id=invoice.seller.vat_id,
-        payment_id=invoice.payment_id, payment_account=invoice.payment_account,
+        number=invoice.number,
+        kind=invoice.kind.value,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        currency=invoice.currency,
+        payable_amount=invoice.totals.payable,
+        tax_amount=invoice.totals.tax,
+        seller_name=invoice.seller.name,
+        seller_legal_id=invoice.seller.legal_id,
+        seller_vat_id=invoice.seller.vat_id,
+        payment_id=invoice.payment_id,
+        payment_account=invoice.payment_account,
         buyer_reference=invoice.buyer_reference,
     )
 
@@ -40,7 +47,9 @@ def summarise(invoice: CanonicalInvoice) -> InvoiceSummary:
 class PostingApp(ServiceApplication):
     name = "posting"
 
-    def __init__(self, settings: CommonSettings | None = None, posting: PostingSettings | None = None) -> None:
+    def __init__(
+        self, settings: CommonSettings | None = None, posting: PostingSettings | None = None
+    ) -> None:
         super().__init__(settings)
         self.posting = posting or PostingSettings()
 
@@ -52,12 +61,15 @@ class PostingApp(ServiceApplication):
         counts = cast(SupplierHistory, history).account_counts if history else {}
         suggestion = suggest(payload.invoice, counts, self.posting.default_account)
         case = PostingCase(
-            invoice_id=payload.invoice_id, tenant_id=payload.tenant_id,
+            invoice_id=payload.invoice_id,
+            tenant_id=payload.tenant_id,
             summary=summarise(payload.invoice).model_dump(mode="json"),
             registered_by=payload.registered_by,
             lines=[line.model_dump(mode="json") for line in suggestion.lines],
-            confidence=suggestion.confidence, method=suggestion.method,
-            explanation=suggestion.explanation, meta=meta_from(message),
+            confidence=suggestion.confidence,
+            method=suggestion.method,
+            explanation=suggestion.explanation,
+            meta=meta_from(message),
         )
         processing.collect_events(case)
 
@@ -72,18 +84,30 @@ class PostingApp(ServiceApplication):
         series.issue(invoice_id=str(payload.invoice_id), meta=meta)
         supplier = supplier_key(payload.invoice)
         lines = build_voucher(payload.coding, supplier)
-        case.post(voucher_number=series.current, voucher_date=today.isoformat(),
-                  lines=[line.model_dump(mode="json") for line in lines],
-                  summary=payload.invoice.model_dump(mode="json"), meta=meta)
+        case.post(
+            voucher_number=series.current,
+            voucher_date=today.isoformat(),
+            lines=[line.model_dump(mode="json") for line in lines],
+            summary=payload.invoice.model_dump(mode="json"),
+            meta=meta,
+        )
         history = self.get_or_none(history_id(payload.tenant_id, supplier))
-        learned = cast(SupplierHistory, history) if history else SupplierHistory(
-            tenant_id=payload.tenant_id, supplier=supplier)
-        learned.learn(invoice_id=str(payload.invoice_id),
-                      accounts=sorted({c.account for c in payload.coding}), meta=meta)
+        learned = (
+            cast(SupplierHistory, history)
+            if history
+            else SupplierHistory(tenant_id=payload.tenant_id, supplier=supplier)
+        )
+        learned.learn(
+            invoice_id=str(payload.invoice_id),
+            accounts=sorted({c.account for c in payload.coding}),
+            meta=meta,
+        )
         processing.collect_events(series, case, learned)
 
     def _series(self, tenant_id: str, year: int) -> VoucherSeries:
         found = self.get_or_none(voucher_series_id(tenant_id, year))
-        return cast(VoucherSeries, found) if found else VoucherSeries(tenant_id=tenant_id, year=year)
+        return (
+            cast(VoucherSeries, found) if found else VoucherSeries(tenant_id=tenant_id, year=year)
+        )
 
     handlers = {Topic.INVOICE_VALIDATED: on_validated, Topic.INVOICE_APPROVED: on_approved}

@@ -23,7 +23,12 @@ ACCOUNTS_PAYABLE = "2400"
 INPUT_VAT_ACCOUNT = {"1": "2710", "11": "2711", "13": "2712", "12": "2713"}
 
 #: SAF-T standard tax codes for domestic purchases by rate (DESIGN §4).
-VAT_CODE_BY_RATE = {Decimal("25"): "1", Decimal("15"): "11", Decimal("12"): "13", Decimal("11.11"): "12"}
+VAT_CODE_BY_RATE = {
+    Decimal("25"): "1",
+    Decimal("15"): "11",
+    Decimal("12"): "13",
+    Decimal("11.11"): "12",
+}
 
 
 def vat_code_for(category: str | None, rate: Decimal | None) -> str:
@@ -55,14 +60,18 @@ class Suggestion:
     explanation: str
 
 
-def suggest(invoice: CanonicalInvoice, account_counts: dict[str, int], default_account: str) -> Suggestion:
+def suggest(
+    invoice: CanonicalInvoice, account_counts: dict[str, int], default_account: str
+) -> Suggestion:
     """One coding line per VAT code, on the supplier's most used account or the default."""
     if account_counts:
         account, uses = Counter(account_counts).most_common(1)[0]
         total = sum(account_counts.values())
         confidence = round(min(0.95, 0.5 + 0.45 * uses / total * min(1.0, total / 5)), 2)
         method = "history"
-        explanation = f"Leverandørens mest brukte konto: {account} ({uses} av {total} godkjente bilag)"
+        explanation = (
+            f"Leverandørens mest brukte konto: {account} ({uses} av {total} godkjente bilag)"
+        )
     else:
         account, confidence, method = default_account, 0.2, "default"
         explanation = f"Ingen historikk for leverandøren; standardkonto {account}"
@@ -85,14 +94,23 @@ def split_by_vat(invoice: CanonicalInvoice, account: str) -> list[CodingLine]:
     # Document-level allowances/charges: scale line nets to the document's net total.
     line_sum = sum(net_by_code.values(), Decimal(0))
     if net_total is not None and line_sum and line_sum != net_total:
-        net_by_code = {k: (v * net_total / line_sum).quantize(CENT, ROUND_HALF_UP) for k, v in net_by_code.items()}
+        net_by_code = {
+            k: (v * net_total / line_sum).quantize(CENT, ROUND_HALF_UP)
+            for k, v in net_by_code.items()
+        }
         _settle_rounding(net_by_code, net_total)
-    vat_by_code = {k: (v * rate_by_code[k] / 100).quantize(CENT, ROUND_HALF_UP) for k, v in net_by_code.items()}
+    vat_by_code = {
+        k: (v * rate_by_code[k] / 100).quantize(CENT, ROUND_HALF_UP) for k, v in net_by_code.items()
+    }
     if invoice.totals.tax is not None and vat_by_code:
         _settle_rounding(vat_by_code, invoice.totals.tax)
     return [
-        CodingLine(account=account, vat_code=code, net_amount=sign * net_by_code[code],
-                   vat_amount=sign * vat_by_code[code])
+        CodingLine(
+            account=account,
+            vat_code=code,
+            net_amount=sign * net_by_code[code],
+            vat_amount=sign * vat_by_code[code],
+        )
         for code in sorted(net_by_code)
     ]
 
@@ -106,8 +124,15 @@ def build_voucher(coding: list[CodingLine], supplier_id: str) -> list[VoucherLin
     """Expense per account/dimension, input VAT per code, supplier credit on 2400: balanced."""
     lines: list[VoucherLine] = []
     for c in coding:
-        lines.append(_signed(c.account, c.net_amount, vat_code=c.vat_code, department=c.department,
-                             project=c.project))
+        lines.append(
+            _signed(
+                c.account,
+                c.net_amount,
+                vat_code=c.vat_code,
+                department=c.department,
+                project=c.project,
+            )
+        )
     vat: dict[str, Decimal] = {}
     for c in coding:
         if c.vat_amount:
@@ -193,6 +218,12 @@ class PostingCase(Aggregate):
         self.voucher_number: str | None = None
 
     @event("Posted")
-    def post(self, voucher_number: str, voucher_date: str, lines: list[dict[str, Any]],
-             summary: dict[str, Any], meta: dict[str, str]) -> None:
+    def post(
+        self,
+        voucher_number: str,
+        voucher_date: str,
+        lines: list[dict[str, Any]],
+        summary: dict[str, Any],
+        meta: dict[str, str],
+    ) -> None:
         self.voucher_number = voucher_number

@@ -6,7 +6,10 @@ from services.validation.translate import translate
 
 SERVICE = "validation"
 
-main(SERVICE, {
-    "consumer": lambda: run_consumer(ValidationApp(), SERVICE),
-    "relay": lambda: run_relay(ValidationApp(), translate, SERVICE),
-})
+main(
+    SERVICE,
+    {
+        "consumer": lambda: run_consumer(ValidationApp(), SERVICE),
+        "relay": lambda: run_relay(ValidationApp(), translate, SERVICE),
+    },
+)

@@ -16,10 +16,22 @@ def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
     if isinstance(event, ValidationCase.Checked):
         findings = [Finding.model_validate(f) for f in event.findings]
         if any(f.flag is Severity.FATAL for f in findings):
-            return [Publication(InvoiceRejected(
-                invoice_id=event.invoice_id, tenant_id=event.tenant_id, findings=findings))]
-        return [Publication(InvoiceValidated(
-            invoice_id=event.invoice_id, tenant_id=event.tenant_id,
-            invoice=CanonicalInvoice.model_validate(event.invoice),
-            registered_by=event.registered_by, findings=findings))]
+            return [
+                Publication(
+                    InvoiceRejected(
+                        invoice_id=event.invoice_id, tenant_id=event.tenant_id, findings=findings
+                    )
+                )
+            ]
+        return [
+            Publication(
+                InvoiceValidated(
+                    invoice_id=event.invoice_id,
+                    tenant_id=event.tenant_id,
+                    invoice=CanonicalInvoice.model_validate(event.invoice),
+                    registered_by=event.registered_by,
+                    findings=findings,
+                )
+            )
+        ]
     return []

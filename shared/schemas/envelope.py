@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shared.schemas.topics import Topic
 
 SPEC_VERSION = "1.0"
+#: Versions this code can read; a breaking change adds "v2" here with its own models.
+SUPPORTED_VERSIONS = frozenset({"v1"})
 TYPE_PREFIX = "no.fakturaportal."
 CONTENT_TYPE = "application/json"
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
@@ -35,8 +37,8 @@ def topic_of_type(ce_type: str) -> Topic:
     if not ce_type.startswith(TYPE_PREFIX):
         raise EnvelopeError(f"unknown event type {ce_type!r}")
     name, _, version = ce_type[len(TYPE_PREFIX) :].rpartition(".")
-    if not version.startswith("v"):
-        raise EnvelopeError(f"event type without version: {ce_type!r}")
+    if version not in SUPPORTED_VERSIONS:
+        raise EnvelopeError(f"unsupported event type version: {ce_type!r}")
     try:
         return Topic(name)
     except ValueError as exc:

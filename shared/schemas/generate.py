@@ -372,9 +372,7 @@ def asyncapi(models: Models = EVENT_MODELS) -> JsonDict:
             }
         },
         "channels": {topic.value: channel(topic, name) for topic, name in names.items()},
-        "operations": {
-            f"receive{name}": operation(topic, name) for topic, name in names.items()
-        },
+        "operations": {f"receive{name}": operation(topic, name) for topic, name in names.items()},
         "components": {
             "schemas": dict(sorted(schemas.items())),
             "messages": {name: message(topic, name) for topic, name in names.items()},

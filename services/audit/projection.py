@@ -1,0 +1,442 @@
+"""The invoice status read model, projected from the audit trail (DESIGN §3).
+
+`apply(row, entry)` is the pure reducer. The `Projector` follows the audit application's
+notification log and upserts rows into `invoice_status`, recording the notification id it has
+reached in `invoice_status_position` in the same transaction, so a crash repeats nothing and
+skips nothing. The tables are disposable: `rebuild()` empties them and projects everything again,
+in one transaction, so readers see the old rows until the new ones are complete.
+
+Every value in a row comes from stored events (never the wall clock), so a rebuild gives
+identical rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
+
+import psycopg
+from psycopg import errors
+from psycopg.types.json import Jsonb
+
+from fakturaportal.db import connect
+from fakturaportal.settings import CommonSettings
+from services.audit.domain import AuditTrail, Entry, JsonObject
+from shared.schemas.topics import Topic
+
+if TYPE_CHECKING:
+    from services.audit.app import AuditApp
+
+log = logging.getLogger(__name__)
+
+Row = JsonObject
+Progress = Callable[[int], None]
+Facts = Callable[[JsonObject], JsonObject]
+
+PROJECTION = "invoice_status"
+#: pg advisory lock keys: one projector (of all consumer replicas) writes at a time.
+PROJECTOR_LOCK = 7212
+DDL_LOCK = 7213
+BATCH_SIZE = 500
+POLL_SECONDS = 0.2
+
+DDL = (
+    """CREATE TABLE IF NOT EXISTS invoice_status (
+        tenant_id  text        NOT NULL,
+        invoice_id uuid        NOT NULL,
+        status     text        NOT NULL,
+        data       jsonb       NOT NULL,
+        updated_at timestamptz NOT NULL,
+        position   bigint      NOT NULL,
+        PRIMARY KEY (tenant_id, invoice_id))""",
+    """CREATE INDEX IF NOT EXISTS invoice_status_recent
+        ON invoice_status (tenant_id, updated_at DESC, invoice_id)""",
+    """CREATE TABLE IF NOT EXISTS invoice_status_position (
+        projection text   PRIMARY KEY,
+        position   bigint NOT NULL)""",
+)
+
+# --- the reducer ----------------------------------------------------------------------------
+
+STATUS_OF: dict[str, str] = {
+    Topic.INVOICE_RECEIVED.value: "received",
+    Topic.INVOICE_CAPTURED.value: "captured",
+    Topic.INVOICE_VALIDATED.value: "validated",
+    Topic.INVOICE_REJECTED.value: "rejected",
+    Topic.INVOICE_FLAGGED.value: "flagged",
+    Topic.INVOICE_CODED.value: "coded",
+    Topic.INVOICE_APPROVAL_REQUESTED.value: "awaiting-approval",
+    Topic.INVOICE_APPROVED.value: "approved",
+    Topic.INVOICE_DISPUTED.value: "disputed",
+    Topic.INVOICE_POSTED.value: "posted",
+    Topic.PAYMENT_PROPOSED.value: "payment-proposed",
+    Topic.PAYMENT_SENT.value: "payment-sent",
+    Topic.PAYMENT_SETTLED.value: "paid",
+    Topic.PAYMENT_FAILED.value: "payment-failed",
+}
+"""OCR and recoding events leave the status as it is."""
+
+EMPTY_ROW: Row = dict.fromkeys(
+    (
+        "invoice_id",
+        "tenant_id",
+        "status",
+        "status_changed_at",
+        "invoice_number",
+        "supplier_name",
+        "supplier_orgnr",
+        "amount_payable",
+        "currency",
+        "issue_date",
+        "due_date",
+        "registered_by",
+        "channel",
+        "findings",
+        "flag_reason",
+        "approval_step",
+        "assignee",
+        "approved_by",
+        "disputed_by",
+        "dispute_reason",
+        "voucher_number",
+        "voucher_date",
+        "payment_id",
+        "execution_date",
+        "settled_on",
+        "payment_failure",
+        "last_topic",
+        "updated_at",
+    )
+)
+
+_NO_VAT_ID = re.compile(r"^NO(\d{9})MVA$")
+
+
+def _orgnr(legal_id: Any, vat_id: Any) -> Any:
+    if legal_id:
+        return legal_id
+    match = _NO_VAT_ID.match(str(vat_id or "").replace(" ", ""))
+    return match.group(1) if match else None
+
+
+def _canonical(p: JsonObject) -> JsonObject:
+    invoice = p.get("invoice") or {}
+    seller = invoice.get("seller") or {}
+    return {
+        "invoice_number": invoice.get("number"),
+        "issue_date": invoice.get("issue_date"),
+        "due_date": invoice.get("due_date"),
+        "currency": invoice.get("currency"),
+        "amount_payable": (invoice.get("totals") or {}).get("payable"),
+        "supplier_name": seller.get("name"),
+        "supplier_orgnr": _orgnr(seller.get("legal_id"), seller.get("vat_id")),
+        "registered_by": p.get("registered_by"),
+    }
+
+
+def _summary(p: JsonObject) -> JsonObject:
+    invoice = p.get("invoice") or {}
+    return {
+        "invoice_number": invoice.get("number"),
+        "issue_date": invoice.get("issue_date"),
+        "due_date": invoice.get("due_date"),
+        "currency": invoice.get("currency"),
+        "amount_payable": invoice.get("payable_amount"),
+        "supplier_name": invoice.get("seller_name"),
+        "supplier_orgnr": _orgnr(invoice.get("seller_legal_id"), invoice.get("seller_vat_id")),
+        "registered_by": p.get("registered_by"),
+    }
+
+
+def _approved(p: JsonObject) -> JsonObject:
+    approvers = [a.get("approved_by") for a in p.get("approvals") or []]
+    return _summary(p) | {"approved_by": approvers or None}
+
+
+def _posted(p: JsonObject) -> JsonObject:
+    return _summary(p) | {
+        "voucher_number": p.get("voucher_number"),
+        "voucher_date": p.get("voucher_date"),
+    }
+
+
+FACTS_OF: dict[str, Facts] = {
+    Topic.INVOICE_RECEIVED.value: lambda p: {
+        "registered_by": p.get("registered_by"),
+        "channel": p.get("channel"),
+    },
+    Topic.INVOICE_CAPTURED.value: _canonical,
+    Topic.INVOICE_VALIDATED.value: _canonical,
+    Topic.INVOICE_REJECTED.value: lambda p: {"findings": p.get("findings")},
+    Topic.INVOICE_FLAGGED.value: lambda p: {
+        "findings": p.get("findings"),
+        "flag_reason": p.get("reason"),
+    },
+    Topic.INVOICE_CODED.value: _summary,
+    Topic.INVOICE_APPROVAL_REQUESTED.value: lambda p: {
+        "assignee": p.get("assignee"),
+        "approval_step": p.get("step"),
+    },
+    Topic.INVOICE_APPROVED.value: _approved,
+    Topic.INVOICE_DISPUTED.value: lambda p: {
+        "disputed_by": p.get("disputed_by"),
+        "dispute_reason": p.get("reason"),
+    },
+    Topic.INVOICE_POSTED.value: _posted,
+    Topic.PAYMENT_PROPOSED.value: lambda p: {
+        "payment_id": p.get("payment_id"),
+        "execution_date": p.get("execution_date"),
+    },
+    Topic.PAYMENT_SENT.value: lambda p: {
+        "payment_id": p.get("payment_id"),
+        "execution_date": p.get("execution_date"),
+    },
+    Topic.PAYMENT_SETTLED.value: lambda p: {
+        "payment_id": p.get("payment_id"),
+        "settled_on": p.get("booking_date"),
+    },
+    Topic.PAYMENT_FAILED.value: lambda p: {
+        "payment_id": p.get("payment_id"),
+        "payment_failure": p.get("reason"),
+    },
+}
+
+
+def _no_facts(payload: JsonObject) -> JsonObject:
+    return {}
+
+
+def _later_or_same(time: str, than: str | None) -> bool:
+    return than is None or datetime.fromisoformat(time) >= datetime.fromisoformat(than)
+
+
+def apply(row: Row | None, entry: Entry) -> Row:
+    """The status row after one more audit entry; the input row is left as it was.
+
+    Events of one invoice reach the audit service on different topics, so they may arrive out of
+    lifecycle order: the status follows the event with the latest ce_time, while facts (number,
+    amount, voucher …) merge in whatever order they come; a missing value never erases one.
+    """
+    new = (
+        dict(row)
+        if row is not None
+        else EMPTY_ROW | {"invoice_id": entry.subject, "tenant_id": entry.tenant_id}
+    )
+    facts = FACTS_OF.get(entry.topic, _no_facts)(entry.payload)
+    new.update({key: value for key, value in facts.items() if value is not None})
+    status = STATUS_OF.get(entry.topic)
+    if status is not None and _later_or_same(entry.time, new["status_changed_at"]):
+        new["status"], new["status_changed_at"] = status, entry.time
+    if new["status"] is None:
+        new["status"] = "received"
+    if _later_or_same(entry.time, new["updated_at"]):
+        new["updated_at"], new["last_topic"] = entry.time, entry.topic
+    return new
+
+
+# --- the tables ----------------------------------------------------------------------------
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+
+def ensure_tables(settings: CommonSettings) -> None:
+    with connect(settings) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
+        for statement in DDL:
+            conn.execute(statement)
+
+
+def read_status(settings: CommonSettings, tenant_id: str, invoice_id: str) -> dict[str, Any] | None:
+    try:
+        key = UUID(str(invoice_id))
+    except ValueError:
+        return None
+    with connect(settings, autocommit=True) as conn:
+        try:
+            found = conn.execute(
+                "SELECT data FROM invoice_status WHERE tenant_id = %s AND invoice_id = %s",
+                (tenant_id, key),
+            ).fetchone()
+        except errors.UndefinedTable:
+            return None
+    return cast(dict[str, Any], found[0]) if found else None
+
+
+def list_statuses(
+    settings: CommonSettings, tenant_id: str, limit: int = 100
+) -> list[dict[str, Any]]:
+    with connect(settings, autocommit=True) as conn:
+        try:
+            rows = conn.execute(
+                "SELECT data FROM invoice_status WHERE tenant_id = %s "
+                "ORDER BY updated_at DESC, invoice_id LIMIT %s",
+                (tenant_id, limit),
+            ).fetchall()
+        except errors.UndefinedTable:
+            return []
+    return [cast(dict[str, Any], r[0]) for r in rows]
+
+
+# --- the projector -------------------------------------------------------------------------
+
+
+class Projector:
+    """Follows the audit app's notification log into `invoice_status`; one writer at a time."""
+
+    def __init__(self, app: AuditApp, batch_size: int = BATCH_SIZE) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._conn: Connection | None = None
+        ensure_tables(self.settings)
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Project every new event; returns how many. Returns 0 at once while another projector
+        (another consumer replica, or a rebuild) holds the lock."""
+        total = 0
+        with self._lock, self._session() as conn:
+            while True:
+                with conn.transaction():
+                    locked = conn.execute(
+                        "SELECT pg_try_advisory_xact_lock(%s)", (PROJECTOR_LOCK,)
+                    ).fetchone()
+                    if not (locked and locked[0]):
+                        return total
+                    count = self._project_batch(conn)
+                total += count
+                if count and progress:
+                    progress(total)
+                if count < self.batch_size:
+                    return total
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Empty both tables and project everything from the start, as one transaction."""
+        total = 0
+        with self._lock, self._session() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (PROJECTOR_LOCK,))
+            conn.execute("DELETE FROM invoice_status")
+            conn.execute("DELETE FROM invoice_status_position")
+            while count := self._project_batch(conn):
+                total += count
+                if progress:
+                    progress(total)
+        return total
+
+    def position(self) -> int:
+        with self._lock, self._session() as conn:
+            return self._position(conn)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    @contextmanager
+    def _session(self) -> Iterator[Connection]:
+        """The projector's own connection, kept between calls; dropped after any failure."""
+        if self._conn is None or self._conn.closed:
+            self._conn = connect(self.settings, autocommit=True)
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.close()
+            self._conn = None
+            raise
+
+    def _position(self, conn: Connection) -> int:
+        found = conn.execute(
+            "SELECT position FROM invoice_status_position WHERE projection = %s", (PROJECTION,)
+        ).fetchone()
+        return int(found[0]) if found else 0
+
+    def _project_batch(self, conn: Connection) -> int:
+        notifications = self.app.recorder.select_notifications(
+            start=self._position(conn), limit=self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        rows: dict[tuple[str, UUID], tuple[Row | None, int]] = {}
+        for notification in notifications:
+            event = self.app.mapper.to_domain_event(notification)
+            if not isinstance(event, AuditTrail.EntryRecorded):
+                continue
+            entry = Entry.from_dict(event.entry)
+            key = (entry.tenant_id, UUID(entry.subject))
+            row = rows[key][0] if key in rows else self._load(conn, key)
+            rows[key] = (apply(row, entry), notification.id)
+        for (tenant_id, invoice_id), (row, position) in rows.items():
+            assert row is not None
+            conn.execute(
+                "INSERT INTO invoice_status "
+                "(tenant_id, invoice_id, status, data, updated_at, position) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (tenant_id, invoice_id) DO UPDATE "
+                "SET status = EXCLUDED.status, data = EXCLUDED.data, "
+                "updated_at = EXCLUDED.updated_at, position = EXCLUDED.position",
+                (
+                    tenant_id,
+                    invoice_id,
+                    row["status"],
+                    Jsonb(row),
+                    datetime.fromisoformat(row["updated_at"]),
+                    position,
+                ),
+            )
+        conn.execute(
+            "INSERT INTO invoice_status_position (projection, position) VALUES (%s, %s) "
+            "ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position",
+            (PROJECTION, notifications[-1].id),
+        )
+        return len(notifications)
+
+    def _load(self, conn: Connection, key: tuple[str, UUID]) -> Row | None:
+        found = conn.execute(
+            "SELECT data FROM invoice_status WHERE tenant_id = %s AND invoice_id = %s", key
+        ).fetchone()
+        return cast(Row, found[0]) if found else None
+
+
+def follow(
+    projector: Projector, stop: threading.Event, interval: float = POLL_SECONDS
+) -> threading.Thread:
+    """Keep the projection current in a background thread until `stop` is set."""
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                projector.catch_up()
+            except Exception:
+                log.exception("invoice status projection failed; retrying")
+                stop.wait(2.0)
+            stop.wait(interval)
+        projector.close()
+
+    thread = threading.Thread(target=loop, name="invoice-status-projector", daemon=True)
+    thread.start()
+    return thread
+
+
+def replay_projections(
+    settings: CommonSettings, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Drop every projection row and rebuild from the audit events (`fakturaportal replay`)."""
+    from services.audit.app import AuditApp
+
+    app = AuditApp(settings)
+    projector = Projector(app)
+    try:
+        events = projector.rebuild(progress)
+        with connect(settings, autocommit=True) as conn:
+            found = conn.execute("SELECT count(*) FROM invoice_status").fetchone()
+        rows = cast(int, found[0]) if found else 0
+        return {PROJECTION: {"events": events, "rows": rows, "position": projector.position()}}
+    finally:
+        projector.close()
+        app.close()

@@ -1,0 +1,5 @@
+import pytest
+
+from tests.infra import test_env  # noqa: F401 - session fixture
+
+pytestmark = pytest.mark.e2e

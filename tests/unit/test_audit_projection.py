@@ -1,0 +1,346 @@
+"""The invoice status reducer through whole lifecycles (pure, no database).
+
+`lifecycle()` is also what the integration test feeds the real audit application.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from functools import reduce
+from uuid import UUID, uuid4
+
+import pytest
+
+from fakturaportal.messaging import InboundMessage, event_id
+from services.audit.app import observation_of
+from services.audit.domain import AuditTrail, Entry
+from services.audit.projection import Row, apply
+from shared.schemas.envelope import Envelope, event_type
+from shared.schemas.events import (
+    Approval,
+    Channel,
+    CodingLine,
+    DocumentRef,
+    EventPayload,
+    Finding,
+    InvoiceApprovalRequested,
+    InvoiceApproved,
+    InvoiceCaptured,
+    InvoiceCoded,
+    InvoiceDisputed,
+    InvoiceFlagged,
+    InvoicePosted,
+    InvoiceReceived,
+    InvoiceRejected,
+    InvoiceSummary,
+    InvoiceValidated,
+    PaymentFailed,
+    PaymentProposed,
+    PaymentSent,
+    PaymentSettled,
+    Severity,
+    VoucherLine,
+    topic_of,
+)
+from shared.schemas.invoice import CanonicalInvoice, Party, Totals
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+DOC = DocumentRef(sha256="a" * 64, media_type="application/xml", size=1234, filename="f.xml")
+SOURCES = {
+    "invoice-received": "intake",
+    "invoice-captured": "intake",
+    "invoice-validated": "validation",
+    "invoice-rejected": "validation",
+    "invoice-flagged": "validation",
+    "invoice-coded": "posting",
+    "invoice-approval-requested": "approval",
+    "invoice-approved": "approval",
+    "invoice-disputed": "approval",
+    "invoice-posted": "posting",
+}
+
+
+def canonical() -> CanonicalInvoice:
+    return CanonicalInvoice(
+        number="10042",
+        issue_date=date(2026, 3, 1),
+        due_date=date(2026, 3, 31),
+        currency="NOK",
+        type_code="380",
+        seller=Party(name="Kontorrekvisita AS", vat_id="NO923456783MVA"),
+        buyer=Party(name="Acme AS"),
+        totals=Totals(
+            tax_exclusive=Decimal("1000.00"),
+            tax=Decimal("250.00"),
+            tax_inclusive=Decimal("1250.00"),
+            payable=Decimal("1250.00"),
+        ),
+    )
+
+
+def summary() -> InvoiceSummary:
+    return InvoiceSummary(
+        number="10042",
+        kind="invoice",
+        issue_date=date(2026, 3, 1),
+        due_date=date(2026, 3, 31),
+        currency="NOK",
+        payable_amount=Decimal("1250.00"),
+        tax_amount=Decimal("250.00"),
+        seller_name="Kontorrekvisita AS",
+        seller_legal_id="923456783",
+        seller_vat_id=None,
+        payment_id="12345678903",
+        payment_account="15030123456",
+    )
+
+
+def happy_path(invoice_id: UUID, tenant: str) -> list[EventPayload]:
+    ids = {"invoice_id": invoice_id, "tenant_id": tenant}
+    coding = [
+        CodingLine(
+            account="6800",
+            vat_code="1",
+            net_amount=Decimal("1000.00"),
+            vat_amount=Decimal("250.00"),
+        )
+    ]
+    run_id = uuid4()
+    return [
+        InvoiceReceived(
+            **ids, channel=Channel.UPLOAD, document=DOC, registered_by="anne", received_at=T0
+        ),
+        InvoiceCaptured(**ids, invoice=canonical(), document=DOC, registered_by="anne"),
+        InvoiceValidated(**ids, invoice=canonical(), registered_by="anne"),
+        InvoiceCoded(
+            **ids,
+            invoice=summary(),
+            registered_by="anne",
+            lines=coding,
+            confidence=0.9,
+            method="history",
+            explanation="as last time",
+        ),
+        InvoiceApprovalRequested(**ids, step="attestation", assignee="bjorn"),
+        InvoiceApproved(
+            **ids,
+            invoice=summary(),
+            coding=coding,
+            approved_at=T0,
+            approvals=[Approval(step="attestation", approved_by="bjorn", approved_at=T0)],
+        ),
+        InvoicePosted(
+            **ids,
+            voucher_number="2026-0042",
+            voucher_date=date(2026, 3, 3),
+            invoice=summary(),
+            lines=[VoucherLine(account="2400", credit=Decimal("1250.00"))],
+        ),
+        PaymentProposed(
+            **ids,
+            payment_id="P-1",
+            run_id=run_id,
+            amount=Decimal("1250.00"),
+            currency="NOK",
+            execution_date=date(2026, 3, 30),
+            proposed_by="carl",
+        ),
+        PaymentSent(
+            **ids,
+            payment_id="P-1",
+            run_id=run_id,
+            amount=Decimal("1250.00"),
+            currency="NOK",
+            execution_date=date(2026, 3, 30),
+            creditor_name="K AS",
+            creditor_account="15030123456",
+            kid="12345678903",
+            message_id="M-1",
+            file_name="pain001.xml",
+            released_by="dina",
+            sent_at=T0,
+        ),
+        PaymentSettled(
+            **ids, payment_id="P-1", booking_date=date(2026, 3, 30), amount=Decimal("1250.00")
+        ),
+    ]
+
+
+def rejected_path(invoice_id: UUID, tenant: str) -> list[EventPayload]:
+    ids = {"invoice_id": invoice_id, "tenant_id": tenant}
+    finding = Finding(
+        rule_id="BR-02",
+        flag=Severity.FATAL,
+        message_nb="Mangler fakturanummer.",
+        message_en="An invoice shall have an invoice number (BT-1).",
+    )
+    return [
+        happy_path(invoice_id, tenant)[0],
+        InvoiceCaptured(**ids, invoice=canonical(), document=DOC, registered_by="anne"),
+        InvoiceRejected(**ids, findings=[finding]),
+    ]
+
+
+def messages(payloads: list[EventPayload], start: datetime = T0) -> list[InboundMessage]:
+    """Payloads as the consumer hands them over, one minute apart, each caused by the one before."""
+    out: list[InboundMessage] = []
+    for n, payload in enumerate(payloads):
+        topic = topic_of(payload)
+        envelope = Envelope(
+            id=event_id("test", payload.invoice_id, topic.value, n),
+            type=event_type(topic),
+            source=f"/services/{SOURCES.get(topic.value, 'payment')}",
+            subject=str(payload.invoice_id),
+            time=start + timedelta(minutes=n),
+            tenantid=payload.tenant_id,
+            correlationid=str(payload.invoice_id),
+            causationid=out[-1].envelope.id if out else None,
+            traceparent=f"00-{payload.invoice_id.hex}-{n + 1:016x}-01",
+        )
+        out.append(InboundMessage(envelope=envelope, payload=payload, topic=topic, offset=n))
+    return out
+
+
+def entries(msgs: list[InboundMessage]) -> list[Entry]:
+    first = msgs[0].payload
+    trail = AuditTrail(invoice_id=first.invoice_id, tenant_id=first.tenant_id)
+    for m in msgs:
+        trail.record(observation_of(m), T0 + timedelta(days=1))
+    return trail.entries
+
+
+def project(items: list[Entry], row: Row | None = None) -> Row:
+    return reduce(apply, items, row)  # type: ignore[arg-type]
+
+
+def statuses(items: list[Entry]) -> list[str]:
+    out, row = [], None
+    for entry in items:
+        row = apply(row, entry)
+        out.append(row["status"])
+    return out
+
+
+def test_the_whole_lifecycle() -> None:
+    invoice_id = uuid4()
+    items = entries(messages(happy_path(invoice_id, "acme")))
+    assert statuses(items) == [
+        "received",
+        "captured",
+        "validated",
+        "coded",
+        "awaiting-approval",
+        "approved",
+        "posted",
+        "payment-proposed",
+        "payment-sent",
+        "paid",
+    ]
+    row = project(items)
+    assert row == row | {
+        "invoice_id": str(invoice_id),
+        "tenant_id": "acme",
+        "status": "paid",
+        "invoice_number": "10042",
+        "supplier_name": "Kontorrekvisita AS",
+        "supplier_orgnr": "923456783",
+        "amount_payable": "1250.00",
+        "currency": "NOK",
+        "issue_date": "2026-03-01",
+        "due_date": "2026-03-31",
+        "registered_by": "anne",
+        "channel": "upload",
+        "assignee": "bjorn",
+        "approval_step": "attestation",
+        "approved_by": ["bjorn"],
+        "voucher_number": "2026-0042",
+        "voucher_date": "2026-03-03",
+        "payment_id": "P-1",
+        "settled_on": "2026-03-30",
+        "findings": None,
+        "last_topic": "payment-settled",
+        "updated_at": (T0 + timedelta(minutes=9)).isoformat(),
+    }
+
+
+def test_awaiting_approval_names_the_assignee() -> None:
+    items = entries(messages(happy_path(uuid4(), "acme")[:5]))
+    row = project(items)
+    assert (row["status"], row["assignee"]) == ("awaiting-approval", "bjorn")
+
+
+def test_rejected_keeps_the_findings() -> None:
+    row = project(entries(messages(rejected_path(uuid4(), "acme"))))
+    assert row["status"] == "rejected"
+    assert row["findings"] == [
+        {
+            "rule_id": "BR-02",
+            "flag": "fatal",
+            "message_nb": "Mangler fakturanummer.",
+            "message_en": "An invoice shall have an invoice number (BT-1).",
+            "location": None,
+        }
+    ]
+    assert row["invoice_number"] == "10042"
+
+
+@pytest.mark.parametrize(
+    ("make", "status", "field", "value"),
+    [
+        (
+            lambda ids: InvoiceFlagged(**ids, reason="duplicate?"),
+            "flagged",
+            "flag_reason",
+            "duplicate?",
+        ),
+        (
+            lambda ids: InvoiceDisputed(**ids, disputed_by="bjorn", reason="not ordered"),
+            "disputed",
+            "dispute_reason",
+            "not ordered",
+        ),
+        (
+            lambda ids: PaymentFailed(
+                **ids, payment_id="P-1", reason_code="AC04", reason="closed account"
+            ),
+            "payment-failed",
+            "payment_failure",
+            "closed account",
+        ),
+    ],
+)
+def test_side_exits(make, status: str, field: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    invoice_id = uuid4()
+    payloads = [
+        *happy_path(invoice_id, "acme")[:3],
+        make({"invoice_id": invoice_id, "tenant_id": "acme"}),
+    ]
+    row = project(entries(messages(payloads)))
+    assert (row["status"], row[field]) == (status, value)
+
+
+def test_out_of_order_arrival_keeps_the_latest_status_and_all_facts() -> None:
+    """Topics are consumed independently: `coded` may be recorded before `validated`."""
+    items = entries(messages(happy_path(uuid4(), "acme")[:4]))
+    received, captured, validated, coded = items
+    row = project([received, coded, captured, validated])
+    assert row["status"] == "coded"
+    assert row["invoice_number"] == "10042"
+    assert row["updated_at"] == coded.time
+    assert row["last_topic"] == "invoice-coded"
+
+
+def test_apply_does_not_change_its_input() -> None:
+    first, second = entries(messages(happy_path(uuid4(), "acme")[:2]))
+    row = apply(None, first)
+    before = dict(row)
+    apply(row, second)
+    assert row == before
+
+
+def test_rows_are_plain_json() -> None:
+    import json
+
+    row = project(entries(messages(happy_path(uuid4(), "acme"))))
+    assert json.loads(json.dumps(row)) == row
