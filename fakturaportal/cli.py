@@ -67,11 +67,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def application_classes() -> list[type]:
-    from services.payment.app import PaymentApp
-
     from services.approval.app import ApprovalApp
     from services.audit.app import AuditApp
     from services.intake.app import IntakeApp
+    from services.payment.app import PaymentApp
     from services.posting.app import PostingApp
     from services.validation.app import ValidationApp
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 
 from lxml import etree
 
@@ -46,12 +47,16 @@ def document_kind(root: etree._Element) -> DocumentKind:
     return kind
 
 
+def _nodes(node: etree._Element, path: str) -> list[etree._Element]:
+    return [n for n in cast(list[Any], node.xpath(path, namespaces=NS)) if isinstance(n, etree._Element)]
+
+
 def _text(node: etree._Element, path: str) -> str | None:
-    found = node.xpath(path, namespaces=NS)
+    found = cast(list[Any], node.xpath(path, namespaces=NS))
     if not found:
         return None
     first = found[0]
-    value = first if isinstance(first, str) else first.text
+    value: str | None = str(first) if isinstance(first, str) else first.text
     return value.strip() if value and value.strip() else None
 
 
@@ -94,8 +99,8 @@ def _lines(root: etree._Element, kind: DocumentKind) -> list[InvoiceLine]:
         if kind is DocumentKind.INVOICE
         else ("CreditNoteLine", "CreditedQuantity")
     )
-    lines = []
-    for node in root.xpath(f"cac:{line_tag}", namespaces=NS):
+    lines: list[InvoiceLine] = []
+    for node in _nodes(root, f"cac:{line_tag}"):
         lines.append(
             InvoiceLine(
                 line_id=_text(node, "cbc:ID") or str(len(lines) + 1),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
 
 MAX_XML_BYTES = 10 * 1024 * 1024
@@ -34,7 +36,7 @@ def parse_untrusted(data: bytes, max_bytes: int = MAX_XML_BYTES) -> etree._Eleme
         root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise UnsafeOrInvalidXml(f"not well-formed XML: {exc}") from exc
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    docinfo: Any = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
         raise UnsafeOrInvalidXml("XML with a DOCTYPE is refused")
     return root

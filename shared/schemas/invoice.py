@@ -45,7 +45,7 @@ class Party(BaseModel):
 
     name: str | None = bt("BT-27/BT-44", "Registered name of the party.", default=None)
     vat_id: str | None = bt("BT-31/BT-48", "VAT identifier, e.g. NO999999999MVA.", default=None)
-    legal_id: str | None = bt("BT-30/BT-47", "Legal registration id (Norwegian orgnr).", default=None)
+    legal_id: str | None = bt("BT-30/BT-47", "Legal registration id (orgnr).", default=None)
     endpoint_id: str | None = bt("BT-34/BT-49", "Electronic address.", default=None)
     endpoint_scheme: str | None = bt("BT-34-1/BT-49-1", "Scheme, 0192 for orgnr.", default=None)
     country: str | None = bt("BT-40/BT-55", "ISO 3166-1 alpha-2 country code.", default=None)
