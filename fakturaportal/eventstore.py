@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import EventSourcedProjection
 
-from fakturaportal.db import guard_append_only
+from fakturaportal.db import connect, guard_append_only
 from fakturaportal.messaging import InboundMessage
 from fakturaportal.settings import CommonSettings, common_settings
 from fakturaportal.telemetry import current_traceparent
@@ -50,8 +50,15 @@ class ServiceApplication(EventSourcedProjection[UUID]):
 
     def __init__(self, settings: CommonSettings | None = None) -> None:
         self.settings = settings or common_settings()
-        super().__init__(env=self.settings.postgres_env())
-        guard_append_only(self.settings, f"{self.name.lower()}_events")
+        # Processes of one service start together; creating tables concurrently makes PostgreSQL
+        # fail with "tuple concurrently updated", so schema setup is serialised across processes.
+        with connect(self.settings, autocommit=True) as lock:
+            lock.execute("SELECT pg_advisory_lock(7210)")
+            try:
+                super().__init__(env=self.settings.postgres_env())
+                guard_append_only(self.settings, f"{self.name.lower()}_events")
+            finally:
+                lock.execute("SELECT pg_advisory_unlock(7210)")
 
     @classmethod
     def subscribed_topics(cls) -> list[Topic]:

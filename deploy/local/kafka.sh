@@ -17,7 +17,7 @@
 #   log            print the last 100 lines of the broker log
 #
 # environment (all optional):
-#   FP_CACHE_DIR              default $REPO/.cache   (jars; safe to share between checkouts)
+#   FP_CACHE_DIR              default $REPO/.cache   (jars, compiled helper, CDS archive)
 #   FP_DATA_DIR               default $REPO/.data    (kafka/ data, logs/kafka.log, run/kafka.pid)
 #   FP_KAFKA_PORT             default 9092           (PLAINTEXT, advertised as localhost)
 #   FP_KAFKA_CONTROLLER_PORT  default 9093

@@ -198,8 +198,6 @@ init_cluster() {
 # ---- fakturaportal local development settings (deploy/local/postgres.sh) ----
 max_connections = 200
 password_encryption = scram-sha-256
-# losing the last few ms of commits on a crash is fine locally; no corruption risk
-synchronous_commit = off
 logging_collector = off
 log_min_duration_statement = 1000
 log_line_prefix = '%m [%p] %q%u@%d '

@@ -51,6 +51,8 @@ class OpenItem:
     due_date: date
     correlation_id: str
     traceparent: str | None = None
+    remark: str | None = None
+    """A finding that did not stop the payment, e.g. a KID that fails its check digit."""
 
     def to_dict(self) -> dict[str, str | None]:
         values = asdict(self)
@@ -94,9 +96,16 @@ def payable(
         return Held("no seller name (BT-27) to pay to")
     try:
         account = parse_account(invoice.payment_account)
-        kid = check_kid(invoice.payment_id) if invoice.payment_id else None
     except PaymentFileError as exc:
         return Held(str(exc))
+    kid, remark = None, None
+    if invoice.payment_id:
+        try:
+            kid = check_kid(invoice.payment_id)
+        except PaymentFileError as exc:
+            # The bank would refuse a bad KID as structured reference; the invoice number as free
+            # text still tells the supplier what is paid.
+            remark = f"{exc}: paid with the invoice number as free text instead"
     if kid is None and not invoice.number:
         return Held("neither KID nor invoice number to tell the supplier what is paid")
     return OpenItem(
@@ -110,6 +119,7 @@ def payable(
         due_date=invoice.due_date or invoice.issue_date or posted_on,
         correlation_id=correlation_id,
         traceparent=traceparent,
+        remark=remark,
     )
 
 

@@ -36,6 +36,9 @@ def system(test_env: TestEnv) -> Iterator[TestEnv]:
     sup = Supervisor(test_env.data_dir / "run", test_env.data_dir / "logs", PORT_BASE)
     extra = {k: v for k, v in test_env.env.items() if k.startswith(("FP_", "PYTHON"))}
     extra["FP_INTAKE_MAX_UPLOAD_BYTES"] = str(MAX_UPLOAD)
+    migrate = subprocess.run([sys.executable, "-m", "fakturaportal.cli", "migrate"], env=test_env.env,
+                             capture_output=True, text=True, timeout=120, cwd=REPO_ROOT, check=False)
+    assert migrate.returncode == 0, migrate.stderr
     sup.start_all(extra)
     try:
         missing = sup.wait_healthy(120)
@@ -76,7 +79,8 @@ def wait_status(env: TestEnv, invoice_id: str, headers: dict[str, str], wanted: 
 
 def test_bad_uploads_get_a_reason_and_change_nothing(system: TestEnv):
     anne = token(system, "anne", "accountant")
-    before = IntakeApp(system.settings).recorder.max_notification_id()
+    intake = IntakeApp(system.settings)
+    before = intake.recorder.max_notification_id()
     cases = [
         ({"file": ("x.pdf", b"%PDF-1.4 hello", "application/xml")}, 422, "not XML"),
         (
@@ -100,7 +104,7 @@ def test_bad_uploads_get_a_reason_and_change_nothing(system: TestEnv):
         f"{PORTAL}/api/v1/invoices", files={"file": ("a.xml", demo_invoice(1))}, timeout=30
     )
     assert response.status_code == 401
-    assert IntakeApp(system.settings).recorder.max_notification_id() == before
+    assert intake.recorder.max_notification_id() == before
 
 
 def test_invoice_flows_from_upload_to_payment_sent(system: TestEnv):

@@ -103,7 +103,6 @@ def test_no_due_date_means_due_on_the_issue_date_or_when_posted():
         ({"payable_amount": Decimal("0")}, "not positive"),
         ({"payment_account": None}, "no payment account"),
         ({"payment_account": "86011117948"}, "MOD11"),
-        ({"payment_id": "000000058"}, "check digit"),
         ({"seller_name": None}, "seller name"),
         ({"payment_id": None, "number": None}, "neither KID nor invoice number"),
     ],
@@ -111,6 +110,15 @@ def test_no_due_date_means_due_on_the_issue_date_or_when_posted():
 def test_what_cannot_be_paid_as_it_stands_is_held_with_a_reason(changes, reason):
     decided = payable(uuid4(), summary(**changes), TODAY, "c", None)
     assert isinstance(decided, Held) and reason in decided.reason
+
+
+def test_a_kid_failing_its_check_digit_pays_with_the_invoice_number_and_says_so():
+    decided = payable(uuid4(), summary(payment_id="000000058"), TODAY, "c", None)
+    assert isinstance(decided, OpenItem)
+    assert decided.kid is None
+    assert decided.remark is not None and "check digit" in decided.remark
+    held = payable(uuid4(), summary(payment_id="000000058", number=None), TODAY, "c", None)
+    assert isinstance(held, Held) and "neither KID nor invoice number" in held.reason
 
 
 def test_scheduling_the_same_invoice_twice_changes_nothing():
