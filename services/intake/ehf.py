@@ -48,7 +48,9 @@ def document_kind(root: etree._Element) -> DocumentKind:
 
 
 def _nodes(node: etree._Element, path: str) -> list[etree._Element]:
-    return [n for n in cast(list[Any], node.xpath(path, namespaces=NS)) if isinstance(n, etree._Element)]
+    return [
+        n for n in cast(list[Any], node.xpath(path, namespaces=NS)) if isinstance(n, etree._Element)
+    ]
 
 
 def _text(node: etree._Element, path: str) -> str | None:

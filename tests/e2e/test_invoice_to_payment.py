@@ -36,8 +36,15 @@ def system(test_env: TestEnv) -> Iterator[TestEnv]:
     sup = Supervisor(test_env.data_dir / "run", test_env.data_dir / "logs", PORT_BASE)
     extra = {k: v for k, v in test_env.env.items() if k.startswith(("FP_", "PYTHON"))}
     extra["FP_INTAKE_MAX_UPLOAD_BYTES"] = str(MAX_UPLOAD)
-    migrate = subprocess.run([sys.executable, "-m", "fakturaportal.cli", "migrate"], env=test_env.env,
-                             capture_output=True, text=True, timeout=120, cwd=REPO_ROOT, check=False)
+    migrate = subprocess.run(
+        [sys.executable, "-m", "fakturaportal.cli", "migrate"],
+        env=test_env.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+        check=False,
+    )
     assert migrate.returncode == 0, migrate.stderr
     sup.start_all(extra)
     try:
