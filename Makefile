@@ -64,11 +64,11 @@ demo: ## load the demo tenant's invoices
 schemas: ## regenerate JSON Schema files and the AsyncAPI document
 	@$(PY) -m shared.schemas.generate
 
-lint: ## ruff and mypy --strict on domain code
+lint: venv ## ruff and mypy --strict on domain code
 	@$(VENV)/bin/ruff check .
-	@$(VENV)/bin/mypy --strict shared/schemas services/*/domain.py
+	@$(VENV)/bin/mypy --strict shared/schemas services/*/domain.py services/intake/ehf.py services/intake/xmlsafe.py services/payment/pain001.py services/audit/projection.py
 
-test: install infra migrate ## the whole suite: unit, contract, integration, end-to-end
+test: install lint infra migrate ## lint, then the whole suite: unit, contract, integration, end-to-end
 	@$(VENV)/bin/pytest -ra
 
 unit: venv

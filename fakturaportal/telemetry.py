@@ -23,8 +23,8 @@ _trace_file: IO[str] | None = None
 def setup_tracing(service_name: str, trace_dir: Path | None = None) -> None:
     """Install a tracer provider once per process.
 
-    Spans go to `<trace_dir>/<service>.jsonl` locally (readable without a collector); in
-    production the collector address comes from the standard OTEL_* environment.
+    In production spans go to the OTLP collector named by the standard OTEL_EXPORTER_OTLP_*
+    environment; locally, without one, to `<trace_dir>/<service>.jsonl`, readable as is.
     """
     global _configured, _trace_file
     if _configured:
@@ -34,7 +34,14 @@ def setup_tracing(service_name: str, trace_dir: Path | None = None) -> None:
             {"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)}
         )
     )
-    if trace_dir is not None:
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+    ):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    elif trace_dir is not None:
         trace_dir.mkdir(parents=True, exist_ok=True)
         _trace_file = (trace_dir / f"{service_name}.jsonl").open("a", encoding="utf-8")
         exporter = ConsoleSpanExporter(

@@ -9,6 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,30 +69,47 @@ def base_settings() -> CommonSettings:
     return CommonSettings()
 
 
-@pytest.fixture(scope="session")
-def test_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestEnv]:
-    base = base_settings()
+def admin_conninfo(settings: CommonSettings) -> str:
+    return settings.conninfo().replace(f"dbname={settings.pg_db}", "dbname=postgres")
+
+
+@contextmanager
+def throwaway_database(base: CommonSettings, prefix: str) -> Iterator[str]:
+    """A fresh database for one test module or session, dropped afterwards."""
     try:
-        with psycopg.connect(
-            base.conninfo().replace(f"dbname={base.pg_db}", "dbname=postgres"),
-            autocommit=True,
-            connect_timeout=5,
-        ) as conn:
+        with psycopg.connect(admin_conninfo(base), autocommit=True, connect_timeout=5) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
         unavailable(f"PostgreSQL not reachable at {base.pg_host}:{base.pg_port}: {exc}")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_conninfo(base), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield name
+    finally:
+        if os.environ.get("FP_KEEP_TEST_DB") != "1":
+            with psycopg.connect(admin_conninfo(base), autocommit=True) as conn:
+                conn.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
+
+
+@pytest.fixture(scope="session")
+def test_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestEnv]:
+    base = base_settings()
     admin = AdminClient({"bootstrap.servers": base.kafka_bootstrap, "socket.timeout.ms": 5000})
     try:
         admin.list_topics(timeout=5)
     except Exception as exc:
         unavailable(f"Kafka not reachable at {base.kafka_bootstrap}: {exc}")
-    run_id = f"{int(time.time())}{uuid.uuid4().hex[:6]}"
-    db = f"fp_test_{run_id}"
-    prefix = f"t{run_id}."
-    with psycopg.connect(
-        base.conninfo().replace(f"dbname={base.pg_db}", "dbname=postgres"), autocommit=True
-    ) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
+    with throwaway_database(base, "fp_test") as db:
+        yield from _session_env(base, admin, db, tmp_path_factory)
+
+
+def _session_env(
+    base: CommonSettings, admin: AdminClient, db: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestEnv]:
+    prefix = f"t{int(time.time())}{uuid.uuid4().hex[:6]}."
     data_dir = tmp_path_factory.mktemp("fpdata")
     secret = "test-secret-" + "x" * 32
     settings = CommonSettings(
@@ -119,13 +137,6 @@ def test_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestEnv]:
     common_settings.cache_clear()
     yield TestEnv(settings, env, data_dir)
     admin.delete_topics([settings.topic(n) for n in all_topic_names()], operation_timeout=30)
-    if os.environ.get("FP_KEEP_TEST_DB") != "1":
-        with psycopg.connect(
-            base.conninfo().replace(f"dbname={base.pg_db}", "dbname=postgres"), autocommit=True
-        ) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db))
-            )
 
 
 def read_topic(

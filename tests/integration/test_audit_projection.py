@@ -14,7 +14,6 @@ from typing import Any
 import psycopg
 import pytest
 from eventsourcing.persistence import Tracking
-from psycopg import sql
 
 from fakturaportal.db import connect
 from fakturaportal.messaging import InboundMessage
@@ -28,34 +27,17 @@ from services.audit.projection import (
     read_status,
     replay_projections,
 )
-from tests.infra import unavailable
+from tests.infra import throwaway_database
 from tests.unit.test_audit_projection import T0, happy_path, messages, rejected_path
 
 pytestmark = pytest.mark.integration
 
 
-def _admin_conninfo(settings: CommonSettings) -> str:
-    return settings.conninfo().replace(f"dbname={settings.pg_db}", "dbname=postgres")
-
-
 @pytest.fixture(scope="module", name="settings")
 def settings_fixture() -> Iterator[CommonSettings]:
     base = CommonSettings()
-    try:
-        with psycopg.connect(_admin_conninfo(base), autocommit=True, connect_timeout=5) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
-        unavailable(f"PostgreSQL not reachable at {base.pg_host}:{base.pg_port}: {exc}")
-    db = f"fp_audit_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_admin_conninfo(base), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
-    try:
+    with throwaway_database(base, "fp_audit_test") as db:
         yield base.model_copy(update={"pg_db": db})
-    finally:
-        with psycopg.connect(_admin_conninfo(base), autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db))
-            )
 
 
 @pytest.fixture(scope="module", name="app")

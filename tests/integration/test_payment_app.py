@@ -14,12 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from psycopg import sql
 from pydantic import SecretStr
 
 from fakturaportal.auth import issue_dev_token
@@ -35,7 +33,7 @@ from services.payment.translate import translate
 from shared.schemas.envelope import Envelope, event_type
 from shared.schemas.events import InvoicePosted, InvoiceSummary, PaymentProposed, PaymentSent
 from shared.schemas.topics import Topic
-from tests.infra import unavailable
+from tests.infra import throwaway_database
 
 pytestmark = pytest.mark.integration
 
@@ -45,21 +43,16 @@ SECRET = "payment-test-secret-" + "x" * 32
 TODAY = datetime.now(UTC).date()
 
 
-def _admin_conninfo(settings: CommonSettings) -> str:
-    return settings.conninfo().replace(f"dbname={settings.pg_db}", "dbname=postgres")
-
-
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CommonSettings]:
     base = CommonSettings()
-    try:
-        with psycopg.connect(_admin_conninfo(base), autocommit=True, connect_timeout=5) as conn:
-            conn.execute("SELECT 1")
-    except psycopg.Error as exc:
-        unavailable(f"PostgreSQL not reachable at {base.pg_host}:{base.pg_port}: {exc}")
-    db = f"fp_payment_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_admin_conninfo(base), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
+    with throwaway_database(base, "fp_payment_test") as db:
+        yield from _settings(base, db, tmp_path_factory)
+
+
+def _settings(
+    base: CommonSettings, db: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CommonSettings]:
     data_dir = tmp_path_factory.mktemp("payment")
     yield base.model_copy(
         update={
@@ -69,8 +62,6 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CommonSetting
             "jwt_jwks_url": None,
         }
     )
-    with psycopg.connect(_admin_conninfo(base), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
 
 
 @pytest.fixture(scope="module")
