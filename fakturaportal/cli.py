@@ -17,13 +17,18 @@ LOCAL_ENV = REPO_ROOT / ".data" / "local.env"
 
 def ensure_local_env() -> Path:
     """Create the local secrets file once; secrets never live in the repository."""
-    if not LOCAL_ENV.exists():
-        LOCAL_ENV.parent.mkdir(parents=True, exist_ok=True)
-        LOCAL_ENV.write_text(
-            f"FP_JWT_SECRET={secrets.token_urlsafe(48)}\n"
-            f"FP_PG_PASSWORD={os.environ.get('FP_PG_PASSWORD', 'fakturaportal')}\n"
-        )
-        LOCAL_ENV.chmod(0o600)
+    wanted = {
+        "FP_JWT_SECRET": secrets.token_urlsafe(48),
+        "FP_PG_PASSWORD": os.environ.get("FP_PG_PASSWORD", "fakturaportal"),
+        "FP_PG_SERVICE_PASSWORD": secrets.token_urlsafe(24),
+    }
+    LOCAL_ENV.parent.mkdir(parents=True, exist_ok=True)
+    present = LOCAL_ENV.read_text() if LOCAL_ENV.exists() else ""
+    have = {line.split("=", 1)[0] for line in present.splitlines() if "=" in line}
+    missing = "".join(f"{k}={v}\n" for k, v in wanted.items() if k not in have)
+    if missing:
+        LOCAL_ENV.write_text(present + missing)
+    LOCAL_ENV.chmod(0o600)
     return LOCAL_ENV
 
 
@@ -48,6 +53,7 @@ def cmd_dev_token(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Create topics, event tables with their append-only guards, and projection tables."""
+    from fakturaportal.db import grant_service_role
     from fakturaportal.kafka import create_topics
 
     settings = common_settings()
@@ -63,6 +69,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     ensure_tables(settings)
     print("[migrate] projection tables ready")
+    role = grant_service_role(settings)
+    if role:
+        print(f"[migrate] service role '{role}': may read and append events, never change them")
     return 0
 
 
@@ -99,7 +108,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     settings = common_settings()
     sup = _supervisor(settings, args.port_base)
-    sup.start_all()
+    sup.start_all(service_env=settings.service_env())
     print(f"[up] {len(PROCESSES)} processes started; logs in {settings.data_dir / 'logs'}")
     missing = sup.wait_healthy(args.timeout)
     if missing:

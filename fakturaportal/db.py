@@ -45,3 +45,38 @@ def guard_append_only(settings: CommonSettings, table: str) -> None:
                 "FOR EACH STATEMENT EXECUTE FUNCTION fp_refuse_change()"
             ).format(sql.Identifier(f"{table}_no_truncate"), name)
         )
+
+
+def grant_service_role(settings: CommonSettings) -> str | None:
+    """Create (or update) the services' role: it may read and append, never rewrite history.
+
+    It gets SELECT, INSERT and UPDATE (the event store's `LOCK TABLE ... EXCLUSIVE` needs UPDATE;
+    the append-only trigger refuses every UPDATE on events), but neither DELETE nor TRUNCATE, and
+    it owns nothing, so it cannot disable the triggers either.
+    """
+    if settings.pg_service_password is None:
+        return None
+    role = sql.Identifier(settings.pg_service_user)
+    password = sql.Literal(settings.pg_service_password.get_secret_value())
+    with connect(settings) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(7211)")
+        exists = conn.execute(
+            "SELECT 1 FROM pg_roles WHERE rolname = %s", (settings.pg_service_user,)
+        ).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        conn.execute(sql.SQL(verb + " ROLE {} WITH LOGIN PASSWORD {}").format(role, password))
+        conn.execute(
+            sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                sql.Identifier(settings.pg_db), role
+            )
+        )
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
+        conn.execute(
+            sql.SQL("GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {}").format(
+                role
+            )
+        )
+        conn.execute(
+            sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(role)
+        )
+    return settings.pg_service_user

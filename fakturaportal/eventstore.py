@@ -52,6 +52,9 @@ class ServiceApplication(EventSourcedProjection[UUID]):
         self.settings = settings or common_settings()
         # Processes of one service start together; creating tables concurrently makes PostgreSQL
         # fail with "tuple concurrently updated", so schema setup is serialised across processes.
+        if not self.settings.pg_manage_schema:
+            super().__init__(env=self.settings.postgres_env())
+            return
         with connect(self.settings, autocommit=True) as lock:
             lock.execute("SELECT pg_advisory_lock(7210)")
             try:

@@ -75,13 +75,19 @@ class Supervisor:
             return None
         return pid
 
-    def start(self, spec: ProcessSpec, extra_env: dict[str, str] | None = None) -> int:
+    def start(
+        self,
+        spec: ProcessSpec,
+        extra_env: dict[str, str] | None = None,
+        service_env: dict[str, str] | None = None,
+    ) -> int:
         running = self.pid_of(spec)
         if running:
             return running
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        env = process_env(dict(os.environ) | (extra_env or {}), self.port_base, spec)
+        base = dict(os.environ) | (extra_env or {}) | (service_env or {})
+        env = process_env(base, self.port_base, spec)
         log = (self.log_dir / f"{spec.name}.log").open("ab")
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", f"services.{spec.service}", spec.role],
@@ -114,9 +120,11 @@ class Supervisor:
         self.pid_file(spec).unlink(missing_ok=True)
         return True
 
-    def start_all(self, extra_env: dict[str, str] | None = None) -> None:
+    def start_all(
+        self, extra_env: dict[str, str] | None = None, service_env: dict[str, str] | None = None
+    ) -> None:
         for spec in PROCESSES:
-            self.start(spec, extra_env)
+            self.start(spec, extra_env, service_env)
 
     def stop_all(self) -> list[str]:
         return [spec.name for spec in reversed(PROCESSES) if self.stop(spec)]

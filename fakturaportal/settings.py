@@ -25,6 +25,11 @@ class CommonSettings(BaseSettings):
     pg_user: str = "fakturaportal"
     pg_password: SecretStr = SecretStr("fakturaportal")
     """The local development default; deployments set FP_PG_PASSWORD from a secret."""
+    pg_manage_schema: bool = True
+    """Create tables and guards on start. Off for service processes that run as the service role."""
+    pg_service_user: str = "fakturaportal_app"
+    pg_service_password: SecretStr | None = None
+    """Set it and `migrate` creates the services' role, which may only read and append events."""
     data_dir: Path = REPO_ROOT / ".data"
     archive_dir: Path | None = None
     payment_outbox_dir: Path | None = None
@@ -67,7 +72,17 @@ class CommonSettings(BaseSettings):
             "POSTGRES_MAX_OVERFLOW": "4",
             "POSTGRES_LOCK_TIMEOUT": "5",
             "SINGLE_ROW_TRACKING": "y",
-            "CREATE_TABLE": "y",
+            "CREATE_TABLE": "y" if self.pg_manage_schema else "n",
+        }
+
+    def service_env(self) -> dict[str, str]:
+        """Environment that makes a process connect as the services' least-privileged role."""
+        if self.pg_service_password is None:
+            return {}
+        return {
+            "FP_PG_USER": self.pg_service_user,
+            "FP_PG_PASSWORD": self.pg_service_password.get_secret_value(),
+            "FP_PG_MANAGE_SCHEMA": "false",
         }
 
     def conninfo(self) -> str:

@@ -19,7 +19,7 @@
 #   FP_DATA_DIR     default $REPO/.data (cluster in pg/data, log in logs/postgres.log)
 #   FP_PG_PORT      default 55432
 #   FP_PG_DB        default fakturaportal
-#   FP_PG_USER      default fakturaportal (LOGIN CREATEDB; owns FP_PG_DB)
+#   FP_PG_USER      default fakturaportal (LOGIN CREATEDB CREATEROLE; owns FP_PG_DB and creates the services' role)
 #   FP_PG_PASSWORD  default fakturaportal -- a LOCAL DEV default only
 #   FP_PG_BINDIR    PostgreSQL server binaries (default: newest /usr/lib/postgresql/*/bin)
 #
@@ -216,9 +216,9 @@ sql_literal() {
 # not on a command line.
 ensure_role_and_db() {
     as_pg "$BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCKET_DIR" -p "$PORT" -U postgres -d postgres >/dev/null <<EOF
-SELECT format('CREATE ROLE %I LOGIN CREATEDB', $(sql_literal "$DB_USER"))
+SELECT format('CREATE ROLE %I LOGIN CREATEDB CREATEROLE', $(sql_literal "$DB_USER"))
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = $(sql_literal "$DB_USER")) \gexec
-SELECT format('ALTER ROLE %I WITH LOGIN CREATEDB PASSWORD %L', $(sql_literal "$DB_USER"), $(sql_literal "$DB_PASSWORD")) \gexec
+SELECT format('ALTER ROLE %I WITH LOGIN CREATEDB CREATEROLE PASSWORD %L', $(sql_literal "$DB_USER"), $(sql_literal "$DB_PASSWORD")) \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', $(sql_literal "$DB"), $(sql_literal "$DB_USER"))
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = $(sql_literal "$DB")) \gexec
 EOF

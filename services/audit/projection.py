@@ -246,6 +246,8 @@ Connection = psycopg.Connection[tuple[Any, ...]]
 
 
 def ensure_tables(settings: CommonSettings) -> None:
+    if not settings.pg_manage_schema:
+        return  # created by `fakturaportal migrate`; the service role may not create tables
     with connect(settings) as conn:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
         for statement in DDL:

@@ -15,6 +15,7 @@ import httpx
 import jsonschema
 import psycopg
 import pytest
+from pydantic import SecretStr
 
 from fakturaportal.auth import issue_dev_token
 from fakturaportal.demo import demo_invoice
@@ -29,6 +30,10 @@ PORT_BASE = 18000
 PORTAL = f"http://127.0.0.1:{PORT_BASE}"
 SCHEMAS = REPO_ROOT / "shared" / "schemas" / "generated"
 MAX_UPLOAD = 200_000
+SERVICE_ROLE = {
+    "FP_PG_SERVICE_USER": "fakturaportal_e2e_app",
+    "FP_PG_SERVICE_PASSWORD": "e2e-app-pw",
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +43,7 @@ def system(test_env: TestEnv) -> Iterator[TestEnv]:
     extra["FP_INTAKE_MAX_UPLOAD_BYTES"] = str(MAX_UPLOAD)
     migrate = subprocess.run(
         [sys.executable, "-m", "fakturaportal.cli", "migrate"],
-        env=test_env.env,
+        env=test_env.env | SERVICE_ROLE,
         capture_output=True,
         text=True,
         timeout=120,
@@ -46,7 +51,14 @@ def system(test_env: TestEnv) -> Iterator[TestEnv]:
         check=False,
     )
     assert migrate.returncode == 0, migrate.stderr
-    sup.start_all(extra)
+    # The services run as the least-privileged role that migrate created, as in production.
+    service = test_env.settings.model_copy(
+        update={
+            "pg_service_user": SERVICE_ROLE["FP_PG_SERVICE_USER"],
+            "pg_service_password": SecretStr(SERVICE_ROLE["FP_PG_SERVICE_PASSWORD"]),
+        }
+    )
+    sup.start_all(extra, service.service_env())
     try:
         missing = sup.wait_healthy(120)
         assert not missing, f"not ready: {missing}; logs in {test_env.data_dir / 'logs'}"
@@ -248,3 +260,29 @@ def check_replay_rebuilds_identical_rows(env: TestEnv) -> None:
     )
     assert replay.returncode == 0, replay.stderr
     assert rows() == before
+
+
+def test_the_services_role_can_append_but_never_rewrite_history(system: TestEnv):
+    """The running services connect as a role that owns nothing and may not delete."""
+    role = system.settings.model_copy(
+        update={
+            "pg_user": SERVICE_ROLE["FP_PG_SERVICE_USER"],
+            "pg_password": SecretStr(SERVICE_ROLE["FP_PG_SERVICE_PASSWORD"]),
+        }
+    )
+    with psycopg.connect(role.conninfo(), autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM intake_events").fetchone()[0] > 0
+        users = conn.execute(
+            "SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ).fetchall()
+        assert (SERVICE_ROLE["FP_PG_SERVICE_USER"],) in users, users
+        attempts = {
+            "UPDATE intake_events SET topic = 'x'": "append-only",
+            "DELETE FROM intake_events": "permission denied",
+            "TRUNCATE intake_events": "permission denied",
+            "ALTER TABLE intake_events DISABLE TRIGGER intake_events_append_only": "owner",
+        }
+        for statement, reason in attempts.items():
+            with pytest.raises(psycopg.Error, match=reason):
+                conn.execute(statement)

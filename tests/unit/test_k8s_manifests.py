@@ -568,7 +568,13 @@ def test_every_process_gets_the_shared_configuration(rendered: tuple[str, list[D
         assert secrets == {SECRET}, doc["metadata"]["name"]
         env = {e["name"]: e for e in container.get("env", [])}
         assert "OTEL_SERVICE_NAME" in env, doc["metadata"]["name"]
-        assert not [e for e in env if "PASSWORD" in e or "SECRET" in e], "use the Secret"
+        literal = [
+            name
+            for name, e in env.items()
+            if ("PASSWORD" in name or "SECRET" in name)
+            and unhashed(e.get("valueFrom", {}).get("secretKeyRef", {}).get("name", "")) != SECRET
+        ]
+        assert not literal, f"{doc['metadata']['name']}: take {literal} from the Secret"
     generated = {unhashed(d["metadata"]["name"]) for d in docs if d["kind"] == "ConfigMap"}
     assert CONFIG_MAP in generated
 
