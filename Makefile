@@ -64,9 +64,9 @@ demo: ## load the demo tenant's invoices
 schemas: ## regenerate JSON Schema files and the AsyncAPI document
 	@$(PY) -m shared.schemas.generate
 
-lint: venv ## ruff and mypy --strict on domain code
+lint: venv ## ruff, and mypy --strict on the domain code and the shared plumbing
 	@$(VENV)/bin/ruff check .
-	@$(VENV)/bin/mypy --strict shared/schemas services/*/domain.py services/intake/ehf.py services/intake/xmlsafe.py services/payment/pain001.py services/audit/projection.py
+	@$(VENV)/bin/mypy --strict fakturaportal shared/schemas services/*/domain.py services/intake/ehf.py services/intake/xmlsafe.py services/payment/pain001.py services/audit/projection.py
 
 test: install lint infra migrate ## lint, then the whole suite: unit, contract, integration, end-to-end
 	@$(VENV)/bin/pytest -ra

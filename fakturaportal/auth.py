@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, status
@@ -78,7 +78,7 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 
 
 def verify(token: str, settings: CommonSettings) -> Principal:
-    options = {"require": ["exp", "iss", "aud", "sub"]}
+    options: Any = {"require": ["exp", "iss", "aud", "sub"]}
     try:
         if settings.jwt_jwks_url:
             key = _jwks_client(settings.jwt_jwks_url).get_signing_key_from_jwt(token).key

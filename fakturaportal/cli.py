@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from fakturaportal.eventstore import ServiceApplication
 from fakturaportal.settings import REPO_ROOT, CommonSettings, common_settings
 
 LOCAL_ENV = REPO_ROOT / ".data" / "local.env"
@@ -75,7 +76,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def application_classes() -> list[type]:
+def application_classes() -> list[type[ServiceApplication]]:
     from services.approval.app import ApprovalApp
     from services.audit.app import AuditApp
     from services.intake.app import IntakeApp

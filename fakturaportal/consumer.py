@@ -102,7 +102,7 @@ class ConsumerLoop:
     def _process(self, record: Message, message: InboundMessage, tracking: Tracking) -> None:
         for attempt in range(1, TRANSIENT_RETRIES + 1):
             try:
-                self.app.process_event(message, tracking)
+                self.app.handle(message, tracking)
                 return
             except OperationalError as exc:
                 log.warning("database unavailable (attempt %d): %s", attempt, exc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from lxml import etree
 from stdnum import luhn
@@ -82,9 +83,8 @@ def demo_invoice(
     issued = issued or date.today()
     net = sum((amount for _, amount in lines), Decimal("0"))
     vat = (net * Decimal("0.25")).quantize(Decimal("0.01"))
-    root = etree.Element(
-        f"{{{UBL_INVOICE}}}Invoice", nsmap={None: UBL_INVOICE, "cbc": CBC, "cac": CAC}
-    )
+    nsmap: Any = {None: UBL_INVOICE, "cbc": CBC, "cac": CAC}
+    root = etree.Element(f"{{{UBL_INVOICE}}}Invoice", nsmap=nsmap)
     _add(root, CBC, "CustomizationID", CUSTOMIZATION)
     _add(root, CBC, "ProfileID", PROFILE)
     _add(root, CBC, "ID", f"DEMO-{number}")

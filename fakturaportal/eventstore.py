@@ -4,7 +4,7 @@ records the events a Kafka message causes together with that message's tracking 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
@@ -72,6 +72,10 @@ class ServiceApplication(EventSourcedProjection[UUID]):
         handler = self.handlers.get(message.topic)
         if handler is not None:
             handler(self, message, processing_event)
+
+    def handle(self, message: InboundMessage, tracking: Tracking) -> None:
+        """Process one Kafka message: its new events and its tracking row, one transaction."""
+        self.process_event(cast(Any, message), tracking)
 
     def record_position_only(self, tracking: Tracking) -> None:
         """Move past a message that produced no events (dead-lettered, or nothing to do)."""

@@ -48,6 +48,7 @@ def serve_health(port: int, checks: dict[str, Check]) -> ThreadingHTTPServer | N
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            body: dict[str, object]
             if self.path == "/healthz":
                 status, body = 200, {"status": "ok"}
             elif self.path == "/readyz":

@@ -10,7 +10,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import ValidationError
 
-from shared.schemas.envelope import Envelope, EnvelopeError, event_type
+from shared.schemas.envelope import (
+    Envelope,
+    EnvelopeError,
+    HeaderValue,
+    RawHeaders,
+    event_type,
+    header_pairs,
+)
 from shared.schemas.events import EVENT_MODELS, EventPayload
 from shared.schemas.topics import Topic
 
@@ -26,7 +33,7 @@ class KafkaRecord(Protocol):
     def offset(self) -> int | None: ...
     def key(self) -> str | bytes | None: ...
     def value(self) -> str | bytes | None: ...
-    def headers(self) -> list[tuple[str, bytes]] | None: ...
+    def headers(self) -> RawHeaders: ...
 
 
 class UndecodableMessage(ValueError):
@@ -40,6 +47,8 @@ class InboundMessage:
     topic: Topic
     partition: int = 0
     offset: int = 0
+    raw: bytes = b""
+    """The value exactly as published, fields unknown to this version included."""
 
     @property
     def tracking_name(self) -> str:
@@ -51,7 +60,7 @@ class OutboundRecord:
     topic: str
     key: bytes
     value: bytes
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
+    headers: list[tuple[str, HeaderValue]] = field(default_factory=list)
 
 
 def tracking_name(topic: str, partition: int) -> str:
@@ -91,7 +100,7 @@ def encode(
         topic=f"{topic_prefix}{topic.value}",
         key=str(payload.invoice_id).encode(),
         value=payload.model_dump_json().encode(),
-        headers=envelope.to_headers(),
+        headers=[*envelope.to_headers()],
     )
 
 
@@ -120,12 +129,13 @@ def decode(record: KafkaRecord, topic_prefix: str = "") -> InboundMessage:
         topic=topic,
         partition=record.partition() or 0,
         offset=record.offset() or 0,
+        raw=raw if isinstance(raw, bytes) else raw.encode(),
     )
 
 
-def dead_letter_headers(record: KafkaRecord, error: BaseException) -> list[tuple[str, bytes]]:
+def dead_letter_headers(record: KafkaRecord, error: BaseException) -> list[tuple[str, HeaderValue]]:
     """Original headers plus where the record came from and why it failed."""
-    headers = list(record.headers() or [])
+    headers: list[tuple[str, HeaderValue]] = list(header_pairs(record.headers()))
     detail = {
         "topic": record.topic(),
         "partition": record.partition(),

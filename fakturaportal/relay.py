@@ -11,7 +11,8 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 from uuid import UUID
 
 from confluent_kafka import KafkaError, Message, Producer
@@ -104,7 +105,7 @@ class Relay:
                     domain_event.originator_version,
                     index,
                 ),
-                time=domain_event.timestamp,
+                time=cast(datetime, getattr(domain_event, "timestamp")),  # noqa: B009
                 correlation_id=publication.correlation_id
                 or meta.get("correlation_id")
                 or str(payload.invoice_id),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -14,6 +14,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from shared.schemas.envelope import RawHeaders, header_pairs
 
 _propagator = TraceContextTextMapPropagator()
 _configured = False
@@ -68,14 +70,8 @@ def context_from_traceparent(traceparent: str | None) -> context.Context:
     return _propagator.extract({"traceparent": traceparent})
 
 
-def context_from_headers(
-    headers: Iterable[tuple[str, bytes | str | None]] | None,
-) -> context.Context:
-    carrier = {
-        k: (v.decode() if isinstance(v, bytes) else v)
-        for k, v in (headers or [])
-        if k == "traceparent" and v is not None
-    }
+def context_from_headers(headers: RawHeaders) -> context.Context:
+    carrier = {k: v for k, v in header_pairs(headers) if k == "traceparent"}
     return _propagator.extract(carrier)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
@@ -31,7 +32,7 @@ def observation_of(message: InboundMessage) -> Observation:
         correlation_id=envelope.correlationid,
         causation_id=envelope.causationid,
         traceparent=envelope.traceparent,
-        payload=message.payload.model_dump(mode="json"),
+        payload=published_payload(message),
     )
 
 
@@ -62,3 +63,12 @@ class AuditApp(ServiceApplication):
         return list(trail.entries) if trail else []
 
     handlers = dict.fromkeys(Topic, on_event)
+
+
+def published_payload(message: InboundMessage) -> dict[str, Any]:
+    """What was published, to the letter: a newer producer's extra fields are kept and hashed."""
+    if message.raw:
+        value = json.loads(message.raw)
+        if isinstance(value, dict):
+            return value
+    return message.payload.model_dump(mode="json")

@@ -7,7 +7,7 @@ extensions `tenantid`, `correlationid`, `causationid` and the W3C `traceparent`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -22,7 +22,15 @@ TYPE_PREFIX = "no.fakturaportal."
 CONTENT_TYPE = "application/json"
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
-Headers = Sequence[tuple[str, bytes | str | None]]
+HeaderValue = bytes | str | None
+#: Kafka headers as confluent-kafka hands them over: a list of pairs, or a dict.
+RawHeaders = dict[str, HeaderValue] | Sequence[tuple[str, HeaderValue]] | None
+
+
+def header_pairs(headers: RawHeaders) -> list[tuple[str, str]]:
+    """Decoded (name, value) pairs, whichever shape the client used; empty values dropped."""
+    items = headers.items() if isinstance(headers, dict) else (headers or ())
+    return [(k, v.decode() if isinstance(v, bytes) else v) for k, v in items if v is not None]
 
 
 class EnvelopeError(ValueError):
@@ -97,12 +105,8 @@ class Envelope(BaseModel):
         return [(k, v.encode()) for k, v in pairs if v is not None]
 
     @classmethod
-    def from_headers(cls, headers: Iterable[tuple[str, bytes | str | None]] | None) -> Envelope:
-        found: dict[str, str] = {}
-        for key, raw in headers or ():
-            if raw is None:
-                continue
-            found[key] = raw.decode() if isinstance(raw, bytes) else raw
+    def from_headers(cls, headers: RawHeaders) -> Envelope:
+        found = dict(header_pairs(headers))
         missing = [
             h
             for h in ("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_subject", "ce_time")

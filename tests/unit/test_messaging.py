@@ -75,3 +75,21 @@ def test_poison_records_are_undecodable_with_a_reason(mutate, reason):
     out = encode(rejected(), source="/s", ce_id="e", time=datetime.now(UTC), correlation_id="c")
     with pytest.raises(UndecodableMessage, match=reason):
         decode(mutate(out))
+
+
+def test_decoded_message_keeps_the_value_exactly_as_published():
+    out = encode(rejected(), source="/s", ce_id="e", time=datetime.now(UTC), correlation_id="c")
+    newer = out.value[:-1] + b',"added_in_v1_1":"kept"}'
+    message = decode(Record(out.topic, newer, out.headers))
+    assert message.raw == newer
+    assert not hasattr(message.payload, "added_in_v1_1")
+
+
+def test_audit_records_what_was_published_including_unknown_fields():
+    from services.audit.app import published_payload
+
+    out = encode(rejected(), source="/s", ce_id="e", time=datetime.now(UTC), correlation_id="c")
+    newer = out.value[:-1] + b',"added_in_v1_1":"kept"}'
+    assert (
+        published_payload(decode(Record(out.topic, newer, out.headers)))["added_in_v1_1"] == "kept"
+    )
