@@ -26,6 +26,7 @@ ROLES = frozenset(
         "payment-approver",
         "finance-admin",
         "auditor",
+        "access-point",
     }
 )
 

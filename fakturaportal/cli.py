@@ -160,6 +160,57 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Run the intake capture on a local file and print the canonical invoice."""
+    from services.intake.capture import CaptureRefused, capture_document, capture_scanned
+    from services.intake.config import IntakeSettings
+    from services.intake.extract_json import to_json
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: no such file: {path}", file=sys.stderr)
+        return 2
+    data = path.read_bytes()
+    try:
+        result = capture_document(data, IntakeSettings().max_upload_bytes)
+        invoice = result.invoice
+        if invoice is None:
+            if not args.json:
+                print(
+                    f"[extract] {result.media_type}: no text layer, running OCR …", file=sys.stderr
+                )
+            invoice, _ = capture_scanned(data, result.media_type)
+    except CaptureRefused as exc:
+        print(f"refused ({exc.code}): {exc.reason}", file=sys.stderr)
+        return 3
+    shaped = to_json(invoice)
+    if args.json:
+        print(json.dumps(shaped, indent=2, ensure_ascii=False))
+        return 0
+    for key, value in _flatten(shaped).items():
+        if key == "fields" or value in (None, [], {}):
+            continue
+        if isinstance(value, list):
+            print(f"{key}:")
+            for item in value:
+                print("    " + ", ".join(f"{k}={v}" for k, v in item.items() if v is not None))
+            continue
+        sure = shaped["fields"].get(key)
+        note = f"   ({sure['source']}, confidence {sure['confidence']:.2f})" if sure else ""
+        print(f"{key:24} {value}{note}")
+    return 0
+
+
+def _flatten(data: dict[str, object], prefix: str = "") -> dict[str, object]:
+    flat: dict[str, object] = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and key != "fields":
+            flat |= _flatten(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fakturaportal", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create topics, event tables and guards").set_defaults(
         func=cmd_migrate
     )
+    extract = sub.add_parser("extract", help="capture a local XML, PDF, JPEG or PNG invoice")
+    extract.add_argument("file")
+    extract.add_argument("--json", action="store_true", help="print the stable JSON shape")
+    extract.set_defaults(func=cmd_extract)
     sub.add_parser("replay", help="drop and rebuild projections from the event store").set_defaults(
         func=cmd_replay
     )

@@ -90,8 +90,9 @@ def serve_api(api: FastAPI, service: str) -> None:
     uvicorn.run(api, host=host, port=port, log_level="warning", access_log=False)
 
 
-def run_consumer(app: ServiceApplication, service: str) -> None:
-    loop = ConsumerLoop(app, group_id=service, client_id=f"{service}-consumer")
+def run_consumer(app: ServiceApplication, service: str, group_id: str | None = None) -> None:
+    group = group_id or service
+    loop = ConsumerLoop(app, group_id=group, client_id=f"{group}-consumer")
     serve_health(app.settings.health_port, readiness(app.settings))
     loop.run()
 

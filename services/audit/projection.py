@@ -66,6 +66,8 @@ DDL = (
 
 STATUS_OF: dict[str, str] = {
     Topic.INVOICE_RECEIVED.value: "received",
+    Topic.INVOICE_OCR_REQUESTED.value: "awaiting-ocr",
+    Topic.INVOICE_OCR_COMPLETED.value: "ocr-completed",
     Topic.INVOICE_CAPTURED.value: "captured",
     Topic.INVOICE_VALIDATED.value: "validated",
     Topic.INVOICE_REJECTED.value: "rejected",

@@ -1,9 +1,12 @@
-"""Composition root: python -m services.intake {api|relay}."""
+"""Composition root: python -m services.intake {api|relay|ocr-worker|folder}."""
 
-from fakturaportal.runtime import create_api, main, run_relay, serve_api
+import os
+
+from fakturaportal.runtime import create_api, main, run_consumer, run_relay, serve_api
 from services.intake.api import build_router
 from services.intake.app import IntakeApp
 from services.intake.config import IntakeSettings
+from services.intake.folder import watch_folder
 from services.intake.translate import translate
 
 SERVICE = "intake"
@@ -16,4 +19,18 @@ def api() -> None:
     serve_api(http, SERVICE)
 
 
-main(SERVICE, {"api": api, "relay": lambda: run_relay(IntakeApp(), translate, SERVICE)})
+def ocr_worker() -> None:
+    # Tesseract may use one thread per process: workers scale as processes, not threads.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    run_consumer(IntakeApp(), SERVICE, group_id="intake-ocr-worker")
+
+
+main(
+    SERVICE,
+    {
+        "api": api,
+        "relay": lambda: run_relay(IntakeApp(), translate, SERVICE),
+        "ocr-worker": ocr_worker,
+        "folder": lambda: watch_folder(IntakeApp(), IntakeSettings()),
+    },
+)

@@ -1,84 +1,106 @@
-"""Upload API: `POST /api/v1/invoices` (multipart field `file`, one or more files)."""
+"""Intake API: uploads (`POST /api/v1/invoices`) and the Peppol access point's webhook."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, HTTPException, UploadFile, status
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from fakturaportal.auth import CurrentUser, require_roles
-from services.intake.app import IntakeApp
-from services.intake.archive import Archive
+from services.intake.app import IntakeApp, Registration
+from services.intake.capture import XML, CaptureRefused, CaptureResult, capture_document
 from services.intake.config import IntakeSettings
-from services.intake.ehf import NotUblInvoice, capture, document_kind
-from services.intake.xmlsafe import UnsafeOrInvalidXml, parse_untrusted
-from shared.schemas.events import Channel, DocumentRef
+from shared.schemas.events import Channel
 
-XML_TYPES = {"application/xml", "text/xml", "application/octet-stream", ""}
+UPLOADERS = ("accountant", "supplier", "finance-admin", "attestant", "budget-holder")
+HTTP_STATUS = {"FP-INTAKE-SIZE": 413, "FP-INTAKE-TYPE": 415}
 
 
 def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["intake"])
-    archive = Archive(app.settings.archive_path)
 
     @router.post("/invoices", status_code=status.HTTP_201_CREATED)
     async def upload(
-        user: CurrentUser, file: Annotated[list[UploadFile], File(description="EHF XML")]
+        user: CurrentUser,
+        file: Annotated[list[UploadFile], File(description="EHF XML, PDF, JPEG or PNG")],
     ) -> JSONResponse:
-        require_roles(user, "accountant", "supplier", "finance-admin", "attestant", "budget-holder")
+        require_roles(user, *UPLOADERS)
         if len(file) > settings.max_files_per_request:
             raise HTTPException(413, f"at most {settings.max_files_per_request} files per request")
         # Check every file before registering any: a bad file in a batch changes nothing.
         checked = [await _checked(upload, settings) for upload in file]
         results: list[dict[str, Any]] = []
-        for upload, data in checked:
-            sha256 = archive.store(data)
-            document = DocumentRef(
-                sha256=sha256,
-                media_type="application/xml",
-                size=len(data),
-                filename=upload.filename,
-            )
-            invoice = capture(parse_untrusted(data, settings.max_upload_bytes))
-            reg = app.register_captured(
+        for upload, data, result in checked:
+            reg = await run_in_threadpool(
+                app.register_document,
                 tenant_id=user.tenant,
                 channel=Channel.UPLOAD,
-                document=document,
-                invoice=invoice,
+                data=data,
+                filename=upload.filename,
+                result=result,
                 registered_by=user.user,
             )
-            results.append(
-                {
-                    "invoice_id": reg.invoice_id,
-                    "filename": upload.filename,
-                    "sha256": sha256,
-                    "duplicate": reg.duplicate,
-                    "status": "duplicate" if reg.duplicate else "received",
-                }
-            )
-        code = (
-            status.HTTP_200_OK if all(r["duplicate"] for r in results) else status.HTTP_201_CREATED
+            results.append(reg.as_dict() | {"filename": upload.filename})
+        return _answer(results)
+
+    @router.post("/peppol/inbound", status_code=status.HTTP_201_CREATED)
+    async def peppol_inbound(user: CurrentUser, request: Request) -> JSONResponse:
+        """An access point delivers one EHF/Peppol BIS document as the raw XML body."""
+        require_roles(user, "access-point", "finance-admin")
+        data = await _body(request, settings.max_upload_bytes)
+        result = await _capture(data, "body", settings)
+        if result.media_type != XML:
+            raise HTTPException(415, "the Peppol webhook takes the UBL XML document as the body")
+        reg = await run_in_threadpool(
+            app.register_document,
+            tenant_id=user.tenant,
+            channel=Channel.PEPPOL,
+            data=data,
+            filename=None,
+            result=result,
+            registered_by=user.user,
         )
-        body: dict[str, Any] = results[0] if len(results) == 1 else {"invoices": results}
-        return JSONResponse(body, status_code=code)
+        return _answer([reg.as_dict()])
 
     return router
 
 
-async def _checked(upload: UploadFile, settings: IntakeSettings) -> tuple[UploadFile, bytes]:
+def _answer(results: list[dict[str, Any]]) -> JSONResponse:
+    """201 when something new was registered; 200 when every document was already known."""
+    code = status.HTTP_200_OK if all(r["duplicate"] for r in results) else status.HTTP_201_CREATED
+    body: dict[str, Any] = results[0] if len(results) == 1 else {"invoices": results}
+    return JSONResponse(body, status_code=code)
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise HTTPException(413, f"larger than {limit} bytes")
+    return bytes(body)
+
+
+async def _capture(data: bytes, name: str, settings: IntakeSettings) -> CaptureResult:
+    try:
+        return await run_in_threadpool(capture_document, data, settings.max_upload_bytes)
+    except CaptureRefused as exc:
+        raise HTTPException(HTTP_STATUS.get(exc.code, 422), f"{name}: {exc.reason}") from exc
+
+
+async def _checked(
+    upload: UploadFile, settings: IntakeSettings
+) -> tuple[UploadFile, bytes, CaptureResult]:
     name = upload.filename or "file"
     data = await upload.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise HTTPException(413, f"{name}: larger than {settings.max_upload_bytes} bytes")
-    if not data:
-        raise HTTPException(422, f"{name}: the file is empty")
-    media = (upload.content_type or "").split(";")[0].strip().lower()
-    if media not in XML_TYPES:
-        raise HTTPException(415, f"{name}: only EHF XML is accepted here so far, not {media}")
-    try:
-        root = parse_untrusted(data, settings.max_upload_bytes)
-        document_kind(root)
-    except (UnsafeOrInvalidXml, NotUblInvoice) as exc:
-        raise HTTPException(422, f"{name}: {exc}") from exc
-    return upload, data
+    return upload, data, await _capture(data, name, settings)
+
+
+__all__ = ["Registration", "build_router"]

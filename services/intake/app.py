@@ -1,23 +1,61 @@
-"""The intake application: registers originals and records what was captured from them."""
+"""The intake application: registers originals once, captures them, or has them read by OCR."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
+from uuid import UUID
 
-from fakturaportal.eventstore import ServiceApplication, new_meta
-from services.intake.domain import IntakeCase, invoice_id_for
-from shared.schemas.events import Channel, DocumentRef
-from shared.schemas.invoice import CanonicalInvoice
+from eventsourcing.application import ProcessingEvent
+
+from fakturaportal.eventstore import ServiceApplication, meta_from, new_meta
+from fakturaportal.messaging import InboundMessage
+from services.intake.archive import Archive
+from services.intake.capture import CaptureRefused, CaptureResult, capture_scanned
+from services.intake.domain import MAX_OCR_WORDS_IN_EVENT, IntakeCase, invoice_id_for
+from services.intake.words import PageText
+from shared.schemas.events import Channel, DocumentRef, InvoiceOcrRequested
+from shared.schemas.invoice import CanonicalInvoice, SupportingDocument
+from shared.schemas.topics import Topic
 
 
 @dataclass(frozen=True)
 class Registration:
     invoice_id: str
     duplicate: bool
+    status: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"invoice_id": self.invoice_id, "duplicate": self.duplicate, "status": self.status}
 
 
 class IntakeApp(ServiceApplication):
     name = "intake"
+
+    @property
+    def archive(self) -> Archive:
+        return Archive(self.settings.archive_path)
+
+    def register_document(
+        self,
+        *,
+        tenant_id: str,
+        channel: Channel,
+        data: bytes,
+        filename: str | None,
+        result: CaptureResult,
+        registered_by: str,
+        origin: dict[str, str] | None = None,
+    ) -> Registration:
+        """Archive the original and register it once; capture now or ask for OCR."""
+        sha256 = self.archive.store(data)
+        document = DocumentRef(
+            sha256=sha256, media_type=result.media_type, size=len(data), filename=filename
+        )
+        invoice = result.invoice
+        if invoice is not None and result.embedded:
+            invoice = self._with_embedded(invoice, result)
+        return self._register(tenant_id, channel, document, invoice, registered_by, origin or {})
 
     def register_captured(
         self,
@@ -28,23 +66,111 @@ class IntakeApp(ServiceApplication):
         invoice: CanonicalInvoice,
         registered_by: str,
     ) -> Registration:
+        return self._register(tenant_id, channel, document, invoice, registered_by, {})
+
+    def _register(
+        self,
+        tenant_id: str,
+        channel: Channel,
+        document: DocumentRef,
+        invoice: CanonicalInvoice | None,
+        registered_by: str,
+        origin: dict[str, str],
+    ) -> Registration:
         invoice_id = invoice_id_for(tenant_id, document.sha256)
-        if self.get_or_none(invoice_id) is not None:
-            return Registration(str(invoice_id), duplicate=True)
+        existing = cast(IntakeCase | None, self.get_or_none(invoice_id))
+        if existing is not None:
+            return Registration(str(invoice_id), duplicate=True, status=status_of(existing))
         meta = new_meta(tenant_id, correlation_id=str(invoice_id))
+        ref = document.model_dump(mode="json")
         case = IntakeCase(
             invoice_id=invoice_id,
             tenant_id=tenant_id,
             channel=channel.value,
-            document=document.model_dump(mode="json"),
+            document=ref,
             registered_by=registered_by,
             meta=meta,
+            origin=origin,
         )
-        case.capture(
-            invoice=invoice.model_dump(mode="json"),
-            document=document.model_dump(mode="json"),
-            registered_by=registered_by,
-            meta=meta,
-        )
+        if invoice is None:
+            case.request_ocr(document=ref, meta=meta)
+        else:
+            case.capture(
+                invoice=invoice.model_dump(mode="json"),
+                document=ref,
+                registered_by=registered_by,
+                meta=meta,
+            )
         self.save(case)
-        return Registration(str(invoice_id), duplicate=False)
+        return Registration(str(invoice_id), duplicate=False, status=status_of(case))
+
+    def _with_embedded(self, invoice: CanonicalInvoice, result: CaptureResult) -> CanonicalInvoice:
+        """Archive the invoice's embedded attachments and point its BG-24 entries at them."""
+        documents = list(invoice.supporting_documents)
+        for embedded in result.embedded:
+            sha = self.archive.store(embedded.data)
+            if embedded.index < len(documents):
+                documents[embedded.index] = documents[embedded.index].model_copy(
+                    update={"sha256": sha, "size": len(embedded.data)}
+                )
+            else:
+                documents.append(
+                    SupportingDocument(
+                        media_type=embedded.media_type,
+                        filename=embedded.filename,
+                        sha256=sha,
+                        size=len(embedded.data),
+                    )
+                )
+        return invoice.model_copy(update={"supporting_documents": documents})
+
+    def on_ocr_requested(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
+        """The OCR worker: read the scan, run the extractor on its words, record both."""
+        payload = cast(InvoiceOcrRequested, message.payload)
+        case = cast(IntakeCase | None, self.get_or_none(payload.invoice_id))
+        if case is None or case.settled:
+            return  # redelivered after capture, or not ours
+        meta = meta_from(message)
+        ref = payload.document.model_dump(mode="json")
+        try:
+            invoice, pages = capture_scanned(
+                self.archive.read(payload.document.sha256), payload.document.media_type
+            )
+        except CaptureRefused as exc:
+            case.refuse(code=exc.code, reason=exc.reason, meta=meta)
+        else:
+            case.ocr_completed(document=ref, words=words_of(cast(list[PageText], pages)), meta=meta)
+            case.capture(
+                invoice=invoice.model_dump(mode="json"),
+                document=ref,
+                registered_by=case.registered_by,
+                meta=meta,
+            )
+        processing.collect_events(case)
+
+    handlers = {Topic.INVOICE_OCR_REQUESTED: on_ocr_requested}
+
+
+def status_of(case: IntakeCase) -> str:
+    if case.refused:
+        return "refused"
+    if case.invoice is not None:
+        return "captured"
+    return "awaiting-ocr" if case.awaiting_ocr else "received"
+
+
+def words_of(pages: list[PageText]) -> list[dict[str, object]]:
+    words = [
+        {
+            "text": w.text,
+            "page": w.page,
+            "left": round(w.x0),
+            "top": round(w.y0),
+            "width": round(w.x1 - w.x0),
+            "height": round(w.y1 - w.y0),
+            "confidence": round(w.confidence, 3),
+        }
+        for page in pages
+        for w in page.words
+    ]
+    return words[:MAX_OCR_WORDS_IN_EVENT]

@@ -1,4 +1,4 @@
-"""The intake case: one original document registered and captured into the canonical invoice."""
+"""The intake case: one original, registered once, then captured, read by OCR, or refused."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 INTAKE_NAMESPACE = uuid5(NAMESPACE_URL, "https://fakturaportal.no/intake")
+MAX_OCR_WORDS_IN_EVENT = 4000
+"""Words kept in `invoice-ocr-completed`; the rest stay derivable from the archived original."""
 
 
 def invoice_id_for(tenant_id: str, sha256: str) -> UUID:
@@ -29,12 +31,21 @@ class IntakeCase(Aggregate):
         document: dict[str, Any],
         registered_by: str,
         meta: dict[str, str],
+        origin: dict[str, str] | None = None,
     ) -> None:
         self.tenant_id = tenant_id
         self.channel = channel
         self.document = document
         self.registered_by = registered_by
+        self.origin = origin or {}
         self.invoice: dict[str, Any] | None = None
+        self.awaiting_ocr = False
+        self.refused: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Captured or refused: nothing more for intake to do."""
+        return self.invoice is not None or self.refused is not None
 
     @event("Captured")
     def capture(
@@ -45,3 +56,19 @@ class IntakeCase(Aggregate):
         meta: dict[str, str],
     ) -> None:
         self.invoice = invoice
+        self.awaiting_ocr = False
+
+    @event("OcrRequested")
+    def request_ocr(self, document: dict[str, Any], meta: dict[str, str]) -> None:
+        self.awaiting_ocr = True
+
+    @event("OcrCompleted")
+    def ocr_completed(
+        self, document: dict[str, Any], words: list[dict[str, Any]], meta: dict[str, str]
+    ) -> None:
+        self.awaiting_ocr = False
+
+    @event("Refused")
+    def refuse(self, code: str, reason: str, meta: dict[str, str]) -> None:
+        self.refused = code
+        self.awaiting_ocr = False

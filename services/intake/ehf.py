@@ -1,4 +1,4 @@
-"""EHF / Peppol BIS 3.0 (UBL 2.1) to the canonical invoice: header fields, parties, totals, lines.
+"""EHF / Peppol BIS 3.0 (UBL 2.1) to the canonical invoice: every business term the rules use.
 
 Pure: takes a parsed element, returns a `CanonicalInvoice`. Every captured business term is marked
 with source `ehf` and confidence 1.0: the supplier stated it in structured form.
@@ -6,6 +6,10 @@ with source `ehf` and confidence 1.0: the supplier stated it in structured form.
 
 from __future__ import annotations
 
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
@@ -13,13 +17,16 @@ from typing import Any, cast
 from lxml import etree
 
 from shared.schemas.invoice import (
+    AllowanceCharge,
     CanonicalInvoice,
     CaptureSource,
     DocumentKind,
     InvoiceLine,
     Party,
     Provenance,
+    SupportingDocument,
     Totals,
+    VatBreakdown,
 )
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -114,20 +121,110 @@ def _lines(root: etree._Element, kind: DocumentKind) -> list[InvoiceLine]:
                 vat_category=_text(node, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID"),
                 vat_rate=_decimal(node, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent"),
                 order_line_ref=_text(node, "cac:OrderLineReference/cbc:LineID"),
+                item_classification=_text(
+                    node, "cac:Item/cac:CommodityClassification/cbc:ItemClassificationCode"
+                ),
+                seller_item_id=_text(node, "cac:Item/cac:SellersItemIdentification/cbc:ID"),
+                note=_text(node, "cbc:Note"),
             )
         )
     return lines
 
 
-def capture(root: etree._Element) -> CanonicalInvoice:
+def _vat_breakdown(root: etree._Element, currency: str | None) -> list[VatBreakdown]:
+    total = _document_tax_total(root, currency)
+    if total is None:
+        return []
+    return [
+        VatBreakdown(
+            category=_text(sub, "cac:TaxCategory/cbc:ID"),
+            rate=_decimal(sub, "cac:TaxCategory/cbc:Percent"),
+            taxable=_decimal(sub, "cbc:TaxableAmount"),
+            vat=_decimal(sub, "cbc:TaxAmount"),
+            exemption_reason=_text(sub, "cac:TaxCategory/cbc:TaxExemptionReason"),
+            exemption_code=_text(sub, "cac:TaxCategory/cbc:TaxExemptionReasonCode"),
+        )
+        for sub in _nodes(total, "cac:TaxSubtotal")
+    ]
+
+
+def _document_tax_total(root: etree._Element, currency: str | None) -> etree._Element | None:
+    """The TaxTotal in the document currency (a second one may state VAT in the tax currency)."""
+    totals = _nodes(root, "cac:TaxTotal")
+    for total in totals:
+        if _text(total, "cbc:TaxAmount/@currencyID") in (currency, None):
+            return total
+    return totals[0] if totals else None
+
+
+def _allowances_charges(root: etree._Element) -> list[AllowanceCharge]:
+    return [
+        AllowanceCharge(
+            charge=(_text(node, "cbc:ChargeIndicator") or "").lower() == "true",
+            amount=_decimal(node, "cbc:Amount"),
+            base_amount=_decimal(node, "cbc:BaseAmount"),
+            percent=_decimal(node, "cbc:MultiplierFactorNumeric"),
+            vat_category=_text(node, "cac:TaxCategory/cbc:ID"),
+            vat_rate=_decimal(node, "cac:TaxCategory/cbc:Percent"),
+            reason=_text(node, "cbc:AllowanceChargeReason"),
+            reason_code=_text(node, "cbc:AllowanceChargeReasonCode"),
+        )
+        for node in _nodes(root, "cac:AllowanceCharge")
+    ]
+
+
+@dataclass(frozen=True)
+class EmbeddedDocument:
+    """A base64 attachment of the invoice, decoded, to be archived as a document of the invoice."""
+
+    index: int
+    media_type: str | None
+    filename: str | None
+    data: bytes
+
+
+MAX_EMBEDDED_BYTES = 20 * 1024 * 1024
+
+
+def embedded_documents(root: etree._Element) -> list[EmbeddedDocument]:
+    """Decode `AdditionalDocumentReference/Attachment/EmbeddedDocumentBinaryObject` (BT-125)."""
+    found = []
+    for index, ref in enumerate(_nodes(root, "cac:AdditionalDocumentReference")):
+        for blob in _nodes(ref, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject"):
+            text = "".join(blob.itertext()).strip()
+            if not text or len(text) > MAX_EMBEDDED_BYTES * 4 // 3 + 4:
+                continue
+            try:
+                data = base64.b64decode(text, validate=False)
+            except (binascii.Error, ValueError):
+                continue
+            found.append(EmbeddedDocument(index, blob.get("mimeCode"), blob.get("filename"), data))
+    return found
+
+
+def _supporting_documents(root: etree._Element) -> list[SupportingDocument]:
+    documents = []
+    for ref in _nodes(root, "cac:AdditionalDocumentReference"):
+        blob = _nodes(ref, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject")
+        documents.append(
+            SupportingDocument(
+                id=_text(ref, "cbc:ID"),
+                description=_text(ref, "cbc:DocumentDescription"),
+                uri=_text(ref, "cac:Attachment/cac:ExternalReference/cbc:URI"),
+                media_type=blob[0].get("mimeCode") if blob else None,
+                filename=blob[0].get("filename") if blob else None,
+            )
+        )
+    return documents
+
+
+def capture(root: etree._Element, source: CaptureSource = CaptureSource.EHF) -> CanonicalInvoice:
     kind = document_kind(root)
     currency = _text(root, "cbc:DocumentCurrencyCode")
-    tax_path = (
-        f"cac:TaxTotal/cbc:TaxAmount[@currencyID='{currency}']"
-        if currency and currency.isalpha()
-        else "cac:TaxTotal/cbc:TaxAmount"
-    )
+    tax_total = _document_tax_total(root, currency)
     type_code = _text(root, "cbc:InvoiceTypeCode") or _text(root, "cbc:CreditNoteTypeCode")
+    money = "cac:LegalMonetaryTotal/cbc:"
+    means = "cac:PaymentMeans/"
     invoice = CanonicalInvoice(
         kind=kind,
         customization_id=_text(root, "cbc:CustomizationID"),
@@ -136,54 +233,74 @@ def capture(root: etree._Element) -> CanonicalInvoice:
         issue_date=_date(root, "cbc:IssueDate"),
         type_code=type_code,
         currency=currency,
-        due_date=_date(root, "cbc:DueDate") or _date(root, "cac:PaymentMeans/cbc:PaymentDueDate"),
+        due_date=_date(root, "cbc:DueDate") or _date(root, f"{means}cbc:PaymentDueDate"),
         buyer_reference=_text(root, "cbc:BuyerReference"),
         order_reference=_text(root, "cac:OrderReference/cbc:ID"),
         preceding_invoice=_text(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"),
+        preceding_invoice_date=_date(
+            root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:IssueDate"
+        ),
+        contract_reference=_text(root, "cac:ContractDocumentReference/cbc:ID"),
+        buyer_accounting_reference=_text(root, "cbc:AccountingCost"),
+        note=_text(root, "cbc:Note"),
         seller=_party(root, "AccountingSupplierParty"),
         buyer=_party(root, "AccountingCustomerParty"),
-        payment_means_code=_text(root, "cac:PaymentMeans/cbc:PaymentMeansCode"),
-        payment_id=_text(root, "cac:PaymentMeans/cbc:PaymentID"),
-        payment_account=_text(root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID"),
+        payment_means_code=_text(root, f"{means}cbc:PaymentMeansCode"),
+        payment_id=_text(root, f"{means}cbc:PaymentID"),
+        payment_account=_text(root, f"{means}cac:PayeeFinancialAccount/cbc:ID"),
+        payment_account_name=_text(root, f"{means}cac:PayeeFinancialAccount/cbc:Name"),
         payment_bic=_text(
-            root, "cac:PaymentMeans/cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID"
+            root, f"{means}cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID"
         ),
         payment_terms=_text(root, "cac:PaymentTerms/cbc:Note"),
         totals=Totals(
-            line_extension=_decimal(root, "cac:LegalMonetaryTotal/cbc:LineExtensionAmount"),
-            tax_exclusive=_decimal(root, "cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount"),
-            tax=_decimal(root, tax_path),
-            tax_inclusive=_decimal(root, "cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount"),
-            prepaid=_decimal(root, "cac:LegalMonetaryTotal/cbc:PrepaidAmount"),
-            payable=_decimal(root, "cac:LegalMonetaryTotal/cbc:PayableAmount"),
+            line_extension=_decimal(root, f"{money}LineExtensionAmount"),
+            allowances=_decimal(root, f"{money}AllowanceTotalAmount"),
+            charges=_decimal(root, f"{money}ChargeTotalAmount"),
+            tax_exclusive=_decimal(root, f"{money}TaxExclusiveAmount"),
+            tax=_decimal(tax_total, "cbc:TaxAmount") if tax_total is not None else None,
+            tax_inclusive=_decimal(root, f"{money}TaxInclusiveAmount"),
+            prepaid=_decimal(root, f"{money}PrepaidAmount"),
+            rounding=_decimal(root, f"{money}PayableRoundingAmount"),
+            payable=_decimal(root, f"{money}PayableAmount"),
         ),
+        vat_breakdown=_vat_breakdown(root, currency),
+        allowances_charges=_allowances_charges(root),
+        supporting_documents=_supporting_documents(root),
         lines=_lines(root, kind),
     )
-    return invoice.model_copy(update={"provenance": _provenance(invoice)})
+    return invoice.model_copy(update={"provenance": structured_provenance(invoice, source)})
 
 
-_TERMS = {
-    "BT-1": "number",
-    "BT-2": "issue_date",
-    "BT-3": "type_code",
-    "BT-5": "currency",
-    "BT-9": "due_date",
-    "BT-10": "buyer_reference",
-    "BT-13": "order_reference",
-    "BT-83": "payment_id",
-    "BT-84": "payment_account",
+#: Business terms and how to read them off the canonical invoice (for provenance and --json).
+TERMS: dict[str, Callable[[CanonicalInvoice], object]] = {
+    "BT-1": lambda i: i.number,
+    "BT-2": lambda i: i.issue_date,
+    "BT-3": lambda i: i.type_code,
+    "BT-5": lambda i: i.currency,
+    "BT-9": lambda i: i.due_date,
+    "BT-10": lambda i: i.buyer_reference,
+    "BT-13": lambda i: i.order_reference,
+    "BT-25": lambda i: i.preceding_invoice,
+    "BT-27": lambda i: i.seller.name,
+    "BT-30": lambda i: i.seller.legal_id,
+    "BT-31": lambda i: i.seller.vat_id,
+    "BT-44": lambda i: i.buyer.name,
+    "BT-47": lambda i: i.buyer.legal_id,
+    "BT-83": lambda i: i.payment_id,
+    "BT-84": lambda i: i.payment_account,
+    "BT-86": lambda i: i.payment_bic,
+    "BT-106": lambda i: i.totals.line_extension,
+    "BT-109": lambda i: i.totals.tax_exclusive,
+    "BT-110": lambda i: i.totals.tax,
+    "BT-112": lambda i: i.totals.tax_inclusive,
+    "BT-115": lambda i: i.totals.payable,
 }
 
 
-def _provenance(invoice: CanonicalInvoice) -> dict[str, Provenance]:
-    sure = Provenance(source=CaptureSource.EHF, confidence=1.0)
-    found = {term: sure for term, attr in _TERMS.items() if getattr(invoice, attr) is not None}
-    if invoice.seller.name:
-        found["BT-27"] = sure
-    if invoice.seller.legal_id:
-        found["BT-30"] = sure
-    if invoice.seller.vat_id:
-        found["BT-31"] = sure
-    if invoice.totals.payable is not None:
-        found["BT-115"] = sure
-    return found
+def structured_provenance(
+    invoice: CanonicalInvoice, source: CaptureSource
+) -> dict[str, Provenance]:
+    """Every term a structured document states is as sure as it gets: the sender wrote it so."""
+    sure = Provenance(source=source, confidence=1.0)
+    return {term: sure for term, read in TERMS.items() if read(invoice) is not None}

@@ -8,22 +8,58 @@ from eventsourcing.domain import DomainEventProtocol
 
 from fakturaportal.relay import Publication
 from services.intake.domain import IntakeCase
-from shared.schemas.events import Channel, DocumentRef, InvoiceCaptured, InvoiceReceived
+from shared.schemas.events import (
+    Channel,
+    DocumentRef,
+    Finding,
+    InvoiceCaptured,
+    InvoiceOcrCompleted,
+    InvoiceOcrRequested,
+    InvoiceReceived,
+    InvoiceRejected,
+    OcrWord,
+    Severity,
+)
 from shared.schemas.invoice import CanonicalInvoice
+
+REFUSAL_TEXT_NB = "Dokumentet kunne ikke leses som en faktura"
 
 
 def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
     tenant_id = event.meta["tenant_id"]  # type: ignore[attr-defined]
+    invoice_id = event.originator_id
     if isinstance(event, IntakeCase.Registered):
         return [
             Publication(
                 InvoiceReceived(
-                    invoice_id=event.originator_id,
+                    invoice_id=invoice_id,
                     tenant_id=tenant_id,
                     channel=Channel(event.channel),
                     document=DocumentRef.model_validate(event.document),
                     registered_by=event.registered_by,
                     received_at=event.timestamp,
+                    origin=getattr(event, "origin", None) or {},
+                )
+            )
+        ]
+    if isinstance(event, IntakeCase.OcrRequested):
+        return [
+            Publication(
+                InvoiceOcrRequested(
+                    invoice_id=invoice_id,
+                    tenant_id=tenant_id,
+                    document=DocumentRef.model_validate(event.document),
+                )
+            )
+        ]
+    if isinstance(event, IntakeCase.OcrCompleted):
+        return [
+            Publication(
+                InvoiceOcrCompleted(
+                    invoice_id=invoice_id,
+                    tenant_id=tenant_id,
+                    document=DocumentRef.model_validate(event.document),
+                    words=[OcrWord.model_validate(w) for w in event.words],
                 )
             )
         ]
@@ -31,12 +67,24 @@ def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
         return [
             Publication(
                 InvoiceCaptured(
-                    invoice_id=event.originator_id,
+                    invoice_id=invoice_id,
                     tenant_id=tenant_id,
                     invoice=CanonicalInvoice.model_validate(event.invoice),
                     document=DocumentRef.model_validate(event.document),
                     registered_by=event.registered_by,
                 )
+            )
+        ]
+    if isinstance(event, IntakeCase.Refused):
+        finding = Finding(
+            rule_id=event.code,
+            flag=Severity.FATAL,
+            message_nb=f"{REFUSAL_TEXT_NB}: {event.reason}",
+            message_en=f"The document could not be read as an invoice: {event.reason}",
+        )
+        return [
+            Publication(
+                InvoiceRejected(invoice_id=invoice_id, tenant_id=tenant_id, findings=[finding])
             )
         ]
     return []

@@ -67,6 +67,10 @@ class InvoiceReceived(EventPayload):
     document: DocumentRef
     registered_by: str = Field(description="User (or channel identity) that registered it.")
     received_at: datetime
+    origin: dict[str, str] = Field(
+        default_factory=dict,
+        description="Where it came from: e-mail sender, subject and Message-ID, folder path …",
+    )
 
 
 class InvoiceOcrRequested(EventPayload):

@@ -55,11 +55,56 @@ class Totals(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     line_extension: Decimal | None = bt("BT-106", "Sum of invoice line net amounts.", default=None)
+    allowances: Decimal | None = bt("BT-107", "Sum of document-level allowances.", default=None)
+    charges: Decimal | None = bt("BT-108", "Sum of document-level charges.", default=None)
     tax_exclusive: Decimal | None = bt("BT-109", "Invoice total without VAT.", default=None)
     tax: Decimal | None = bt("BT-110", "Invoice total VAT amount.", default=None)
     tax_inclusive: Decimal | None = bt("BT-112", "Invoice total with VAT.", default=None)
     prepaid: Decimal | None = bt("BT-113", "Paid amount.", default=None)
+    rounding: Decimal | None = bt("BT-114", "Rounding amount.", default=None)
     payable: Decimal | None = bt("BT-115", "Amount due for payment.", default=None)
+
+
+class VatBreakdown(BaseModel):
+    """One VAT category and rate of the document (BG-23)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    category: str | None = bt("BT-118", "VAT category code (S, Z, E, AE, K, G, O …).", default=None)
+    rate: Decimal | None = bt("BT-119", "VAT category rate.", default=None)
+    taxable: Decimal | None = bt("BT-116", "VAT category taxable amount.", default=None)
+    vat: Decimal | None = bt("BT-117", "VAT category tax amount.", default=None)
+    exemption_reason: str | None = bt("BT-120", "VAT exemption reason text.", default=None)
+    exemption_code: str | None = bt("BT-121", "VAT exemption reason code.", default=None)
+
+
+class AllowanceCharge(BaseModel):
+    """A document-level allowance (BG-20) or charge (BG-21)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    charge: bool = Field(description="True for a charge (BG-21), false for an allowance (BG-20).")
+    amount: Decimal | None = bt("BT-92/BT-99", "Amount.", default=None)
+    base_amount: Decimal | None = bt("BT-93/BT-100", "Base amount.", default=None)
+    percent: Decimal | None = bt("BT-94/BT-101", "Percentage.", default=None)
+    vat_category: str | None = bt("BT-95/BT-102", "VAT category code.", default=None)
+    vat_rate: Decimal | None = bt("BT-96/BT-103", "VAT rate.", default=None)
+    reason: str | None = bt("BT-97/BT-104", "Reason.", default=None)
+    reason_code: str | None = bt("BT-98/BT-105", "Reason code.", default=None)
+
+
+class SupportingDocument(BaseModel):
+    """An additional supporting document (BG-24); embedded files are archived by hash."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str | None = bt("BT-122", "Supporting document reference.", default=None)
+    description: str | None = bt("BT-123", "Supporting document description.", default=None)
+    uri: str | None = bt("BT-124", "External document location.", default=None)
+    media_type: str | None = bt("BT-125-1", "Attached document MIME code.", default=None)
+    filename: str | None = bt("BT-125-2", "Attached document filename.", default=None)
+    sha256: str | None = Field(default=None, description="Archive key of the embedded document.")
+    size: int | None = Field(default=None, description="Bytes of the embedded document.")
 
 
 class InvoiceLine(BaseModel):
@@ -74,6 +119,9 @@ class InvoiceLine(BaseModel):
     vat_category: str | None = bt("BT-151", "Invoiced item VAT category code.", default=None)
     vat_rate: Decimal | None = bt("BT-152", "Invoiced item VAT rate.", default=None)
     order_line_ref: str | None = bt("BT-132", "Referenced purchase order line.", default=None)
+    item_classification: str | None = bt("BT-158", "Item classification identifier.", default=None)
+    seller_item_id: str | None = bt("BT-155", "Item seller's identifier.", default=None)
+    note: str | None = bt("BT-127", "Invoice line note.", default=None)
 
 
 class CanonicalInvoice(BaseModel):
@@ -92,14 +140,28 @@ class CanonicalInvoice(BaseModel):
     buyer_reference: str | None = bt("BT-10", "Buyer reference ('Deres ref').", default=None)
     order_reference: str | None = bt("BT-13", "Purchase order reference.", default=None)
     preceding_invoice: str | None = bt("BT-25", "Preceding invoice reference.", default=None)
+    preceding_invoice_date: date | None = bt("BT-26", "Preceding invoice issue date.", default=None)
+    contract_reference: str | None = bt("BT-12", "Contract reference.", default=None)
+    buyer_accounting_reference: str | None = bt(
+        "BT-19", "Buyer accounting reference.", default=None
+    )
+    note: str | None = bt("BT-22", "Invoice note.", default=None)
     seller: Party = bt("BG-4", "Seller.", default_factory=Party)
     buyer: Party = bt("BG-7", "Buyer.", default_factory=Party)
     payment_means_code: str | None = bt("BT-81", "Payment means type code.", default=None)
     payment_id: str | None = bt("BT-83", "Remittance information: KID.", default=None)
     payment_account: str | None = bt("BT-84", "Payee account: BBAN or IBAN.", default=None)
+    payment_account_name: str | None = bt("BT-85", "Payment account name.", default=None)
     payment_bic: str | None = bt("BT-86", "Payment service provider (BIC).", default=None)
     payment_terms: str | None = bt("BT-20", "Payment terms.", default=None)
     totals: Totals = bt("BG-22", "Document totals.", default_factory=Totals)
+    vat_breakdown: list[VatBreakdown] = bt("BG-23", "VAT breakdown.", default_factory=list)
+    allowances_charges: list[AllowanceCharge] = bt(
+        "BG-20/BG-21", "Document-level allowances and charges.", default_factory=list
+    )
+    supporting_documents: list[SupportingDocument] = bt(
+        "BG-24", "Additional supporting documents.", default_factory=list
+    )
     lines: list[InvoiceLine] = bt("BG-25", "Invoice lines.", default_factory=list)
     provenance: dict[str, Provenance] = Field(
         default_factory=dict,

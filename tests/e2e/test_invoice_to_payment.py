@@ -101,7 +101,7 @@ def test_bad_uploads_get_a_reason_and_change_nothing(system: TestEnv):
     intake = IntakeApp(system.settings)
     before = intake.recorder.max_notification_id()
     cases = [
-        ({"file": ("x.pdf", b"%PDF-1.4 hello", "application/xml")}, 422, "not XML"),
+        ({"file": ("x.xml", b"PK\x03\x04 a zip file", "application/xml")}, 415, "unsupported"),
         (
             {"file": ("x.xml", b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>', "application/xml")},
             422,
