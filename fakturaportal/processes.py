@@ -29,7 +29,7 @@ class ProcessSpec:
 PROCESSES: tuple[ProcessSpec, ...] = tuple(
     ProcessSpec(service, role)
     for service, roles in (
-        ("intake", ("api", "relay")),
+        ("intake", ("api", "relay", "ocr-worker", "folder")),
         ("validation", ("consumer", "relay")),
         ("posting", ("consumer", "relay")),
         ("approval", ("api", "consumer", "relay")),

@@ -2,7 +2,15 @@
 
 import os
 
-from fakturaportal.runtime import create_api, main, run_consumer, run_relay, serve_api
+from fakturaportal.health import serve_health
+from fakturaportal.runtime import (
+    create_api,
+    main,
+    readiness,
+    run_consumer,
+    run_relay,
+    serve_api,
+)
 from services.intake.api import build_router
 from services.intake.app import IntakeApp
 from services.intake.config import IntakeSettings
@@ -25,12 +33,18 @@ def ocr_worker() -> None:
     run_consumer(IntakeApp(), SERVICE, group_id="intake-ocr-worker")
 
 
+def folder() -> None:
+    app = IntakeApp()
+    serve_health(app.settings.health_port, readiness(app.settings))
+    watch_folder(app, IntakeSettings())
+
+
 main(
     SERVICE,
     {
         "api": api,
         "relay": lambda: run_relay(IntakeApp(), translate, SERVICE),
         "ocr-worker": ocr_worker,
-        "folder": lambda: watch_folder(IntakeApp(), IntakeSettings()),
+        "folder": folder,
     },
 )

@@ -39,6 +39,10 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
     async def upload(request: Request) -> Response:
         return await proxy.forward(request, portal.service_url_intake, "/api/v1/invoices")
 
+    @router.post("/api/v1/peppol/inbound", tags=["invoices"])
+    async def peppol_inbound(request: Request) -> Response:
+        return await proxy.forward(request, portal.service_url_intake, "/api/v1/peppol/inbound")
+
     @router.post("/api/v1/invoices/{invoice_id}/approve", tags=["approval"])
     async def approve(invoice_id: UUID, request: Request) -> Response:
         return await proxy.forward(

@@ -48,10 +48,12 @@ HEALTH_PORT = 8081
 # The process list is the one the local supervisor runs: one source of truth.
 PROCESSES: dict[str, tuple[str, ...]] = {}
 for _spec in LOCAL_PROCESSES:
+    if (_spec.service, _spec.role) == ("intake", "ocr-worker"):
+        continue  # its own optional component: scaled by KEDA on consumer lag
     PROCESSES.setdefault(_spec.service, ())
     PROCESSES[_spec.service] += (_spec.role,)
 OCR_WORKER = "intake-ocr-worker"
-ARCHIVE_USERS = {"intake-api", OCR_WORKER, "validation-consumer", "portal-api"}
+ARCHIVE_USERS = {"intake-api", "intake-folder", OCR_WORKER, "validation-consumer", "portal-api"}
 OUTBOX_USERS = {"payment-api", "payment-consumer"}
 AUTOSCALED = {"portal-api", "intake-api"}
 
@@ -473,7 +475,8 @@ def test_every_process_has_its_deployment(rendered: tuple[str, list[Doc]]) -> No
         container = app_container(deployment)
         assert container.get("command") in (None, ["python", "-m"])  # image ENTRYPOINT
         assert container["args"] == args, name
-        assert role_of(deployment) == ("worker" if name == OCR_WORKER else args[1])
+        standard = args[1] in {"api", "consumer", "relay"}
+        assert role_of(deployment) == (args[1] if standard else "worker"), name
 
 
 def test_relays_run_exactly_one_replica(rendered: tuple[str, list[Doc]]) -> None:
