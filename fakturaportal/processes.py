@@ -29,7 +29,7 @@ class ProcessSpec:
 PROCESSES: tuple[ProcessSpec, ...] = tuple(
     ProcessSpec(service, role)
     for service, roles in (
-        ("intake", ("api", "relay", "ocr-worker", "folder")),
+        ("intake", ("api", "relay", "ocr-worker", "folder", "mail")),
         ("validation", ("consumer", "relay")),
         ("posting", ("consumer", "relay")),
         ("approval", ("api", "consumer", "relay")),
@@ -39,6 +39,9 @@ PROCESSES: tuple[ProcessSpec, ...] = tuple(
     )
     for role in roles
 )
+
+
+SMTP_PORT = 2525
 
 
 def ports(base: int) -> dict[str, int]:
@@ -51,6 +54,7 @@ def process_env(base_env: dict[str, str], port_base: int, spec: ProcessSpec) -> 
     for svc in ("intake", "approval", "payment", "audit"):
         env[f"FP_SERVICE_URL_{svc.upper()}"] = f"http://127.0.0.1:{mapping[svc]}"
     env["FP_HTTP_PORT"] = str(mapping[spec.service])
+    env["FP_INTAKE_MAIL_PORT"] = str(SMTP_PORT + port_base - SERVICE_PORTS["portal"])
     env["FP_PORTAL_PUBLIC_URL"] = f"http://localhost:{mapping['portal']}"
     return env
 

@@ -1,6 +1,8 @@
-"""Composition root: python -m services.intake {api|relay|ocr-worker|folder}."""
+"""Composition root: python -m services.intake {api|relay|ocr-worker|folder|mail}."""
 
 import os
+import signal
+import threading
 
 from fakturaportal.health import serve_health
 from fakturaportal.runtime import (
@@ -15,6 +17,8 @@ from services.intake.api import build_router
 from services.intake.app import IntakeApp
 from services.intake.config import IntakeSettings
 from services.intake.folder import watch_folder
+from services.intake.mail_channel import start_mail_server
+from services.intake.mailconfig import MailSettings
 from services.intake.translate import translate
 
 SERVICE = "intake"
@@ -39,6 +43,17 @@ def folder() -> None:
     watch_folder(app, IntakeSettings())
 
 
+def mail() -> None:
+    app = IntakeApp()
+    serve_health(app.settings.health_port, readiness(app.settings))
+    controller = start_mail_server(app, IntakeSettings(), MailSettings())
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    stopping.wait()
+    controller.stop()
+
+
 main(
     SERVICE,
     {
@@ -46,5 +61,6 @@ main(
         "relay": lambda: run_relay(IntakeApp(), translate, SERVICE),
         "ocr-worker": ocr_worker,
         "folder": folder,
+        "mail": mail,
     },
 )

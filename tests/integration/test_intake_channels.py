@@ -143,3 +143,55 @@ def test_watched_folder_registers_per_tenant_and_sets_refusals_aside(app, tmp_pa
     (inbox / "demo" / "again.xml").write_bytes(demo_invoice(401, SUPPLIERS[1]))
     [again] = scan_once(app, inbox, 1_000_000, now=time.time() + 10)
     assert again.status == "duplicate"
+
+
+def test_mail_attachments_become_invoices_of_the_tenant(app, tmp_path):
+    import smtplib
+    import socket
+    from email.message import EmailMessage
+
+    from services.intake.mail_channel import start_mail_server
+    from services.intake.mailconfig import MailSettings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = start_mail_server(
+        app,
+        IntakeSettings(),
+        MailSettings(port=port, tenants=["demo"], outbox_dir=tmp_path / "out"),
+    )
+    try:
+        message = EmailMessage()
+        message["From"] = "Regnskap <faktura@leverandor.no>"
+        message["To"] = "demo@faktura.localhost"
+        message["Subject"] = "Faktura DEMO-501"
+        message["Message-ID"] = "<abc-501@leverandor.no>"
+        message.set_content("Vedlagt faktura.")
+        message.add_attachment(
+            demo_invoice(501), maintype="application", subtype="xml", filename="faktura.xml"
+        )
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+            smtp.send_message(message)
+            empty = EmailMessage()
+            empty["From"] = "someone@leverandor.no"
+            empty["To"] = "demo@faktura.localhost"
+            empty["Subject"] = "Hei"
+            empty.set_content("Hvor sender jeg fakturaen?")
+            smtp.send_message(empty)
+    finally:
+        controller.stop()
+    import hashlib
+
+    from services.intake.domain import invoice_id_for
+
+    case = cast(
+        IntakeCase,
+        app.get_or_none(invoice_id_for("demo", hashlib.sha256(demo_invoice(501)).hexdigest())),
+    )
+    assert case is not None and case.channel == "email"
+    assert case.origin["message_id"] == "<abc-501@leverandor.no>"
+    assert "faktura@leverandor.no" in case.registered_by
+    assert case.invoice is not None and case.invoice["number"] == "DEMO-501"
+    replies = list((tmp_path / "out").glob("*.eml"))
+    assert len(replies) == 1 and "someone@leverandor.no" in replies[0].read_text()
