@@ -1,0 +1,63 @@
+"""The running system for end-to-end tests: every service as processes on the real broker and
+database, reached through the portal like a user or an API client would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from fakturaportal.auth import issue_dev_token
+from fakturaportal.processes import SMTP_PORT, Supervisor
+from fakturaportal.settings import REPO_ROOT
+from tests.infra import TestEnv
+
+PORT_BASE = 18000
+PORTAL = f"http://127.0.0.1:{PORT_BASE}"
+MAX_UPLOAD = 200_000
+SERVICE_ROLE = {
+    "FP_PG_SERVICE_USER": "fakturaportal_e2e_app",
+    "FP_PG_SERVICE_PASSWORD": "e2e-app-pw",
+}
+
+
+@pytest.fixture(scope="session")
+def system(test_env: TestEnv) -> Iterator[TestEnv]:
+    sup = Supervisor(test_env.data_dir / "run", test_env.data_dir / "logs", PORT_BASE)
+    extra = {k: v for k, v in test_env.env.items() if k.startswith(("FP_", "PYTHON"))}
+    extra["FP_INTAKE_MAX_UPLOAD_BYTES"] = str(MAX_UPLOAD)
+    migrate = subprocess.run(
+        [sys.executable, "-m", "fakturaportal.cli", "migrate"],
+        env=test_env.env | SERVICE_ROLE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
+        check=False,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    # The services run as the least-privileged role that migrate created, as in production.
+    service = test_env.settings.model_copy(
+        update={
+            "pg_service_user": SERVICE_ROLE["FP_PG_SERVICE_USER"],
+            "pg_service_password": SecretStr(SERVICE_ROLE["FP_PG_SERVICE_PASSWORD"]),
+        }
+    )
+    sup.start_all(extra, service.service_env())
+    try:
+        missing = sup.wait_healthy(120)
+        assert not missing, f"not ready: {missing}; logs in {test_env.data_dir / 'logs'}"
+        yield test_env
+    finally:
+        sup.stop_all()
+
+
+def token(env: TestEnv, user: str, *roles: str, tenant: str = "demo") -> dict[str, str]:
+    jwt = issue_dev_token(env.settings, tenant=tenant, user=user, roles=list(roles))
+    return {"Authorization": f"Bearer {jwt}"}
+
+
+SMTP = SMTP_PORT + PORT_BASE - 8000
