@@ -191,7 +191,7 @@ def embedded_documents(root: etree._Element) -> list[EmbeddedDocument]:
     found = []
     for index, ref in enumerate(_nodes(root, "cac:AdditionalDocumentReference")):
         for blob in _nodes(ref, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject"):
-            text = "".join(blob.itertext()).strip()
+            text = "".join(str(part) for part in blob.itertext()).strip()
             if not text or len(text) > MAX_EMBEDDED_BYTES * 4 // 3 + 4:
                 continue
             try:

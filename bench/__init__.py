@@ -1,0 +1,1 @@
+"""Benchmarks: measured, not timed tests. See bench/README.md."""
