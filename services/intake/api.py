@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from fakturaportal.auth import CurrentUser, require_roles
-from services.intake.app import IntakeApp, Registration
+from services.intake.app import CorrectionRefused, IntakeApp, Registration
 from services.intake.capture import XML, CaptureRefused, CaptureResult, capture_document
 from services.intake.config import IntakeSettings
+from services.intake.extract_json import FIELD_NAMES
 from shared.schemas.events import Channel
 
 UPLOADERS = ("accountant", "supplier", "finance-admin", "attestant", "budget-holder")
@@ -32,7 +36,8 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
         # Check every file before registering any: a bad file in a batch changes nothing.
         checked = [await _checked(upload, settings) for upload in file]
         results: list[dict[str, Any]] = []
-        for upload, data, result in checked:
+        for upload, data, captured in checked:
+            result = await run_in_threadpool(app.refine, user.tenant, captured)
             reg = await run_in_threadpool(
                 app.register_document,
                 tenant_id=user.tenant,
@@ -44,6 +49,32 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
             )
             results.append(reg.as_dict() | {"filename": upload.filename})
         return _answer(results)
+
+    @router.post("/invoices/{invoice_id}/corrections")
+    async def correct(invoice_id: UUID, body: Correction, user: CurrentUser) -> dict[str, Any]:
+        """A person corrects a captured field; the extractor remembers it for that supplier."""
+        require_roles(user, "accountant", "finance-admin")
+        term = term_of(body.field)
+        if term is None:
+            raise HTTPException(
+                422,
+                f"unknown field {body.field!r}: use a business term id "
+                "(BT-1) or a field name of `extract --json` (invoice_number)",
+            )
+        try:
+            await run_in_threadpool(
+                app.correct, user.tenant, invoice_id, term, body.value, user.user
+            )
+        except LookupError as exc:
+            raise HTTPException(404, "invoice not found") from exc
+        except CorrectionRefused as exc:
+            raise HTTPException(exc.status, exc.reason) from exc
+        return {
+            "invoice_id": str(invoice_id),
+            "field": term,
+            "value": body.value,
+            "learned": "the next invoice from this supplier is read with this correction",
+        }
 
     @router.post("/peppol/inbound", status_code=status.HTTP_201_CREATED)
     async def peppol_inbound(user: CurrentUser, request: Request) -> JSONResponse:
@@ -65,6 +96,19 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
         return _answer([reg.as_dict()])
 
     return router
+
+
+class Correction(BaseModel):
+    field: str = Field(min_length=2, max_length=40, examples=["invoice_number", "BT-1"])
+    value: str = Field(min_length=1, max_length=200)
+
+
+def term_of(field: str) -> str | None:
+    if re.fullmatch(r"BT-\d{1,3}", field):
+        return field
+    names = {name: term for term, name in FIELD_NAMES.items()}
+    names |= {"payment.account": "BT-84", "payment.iban": "BT-84"}
+    return names.get(field)
 
 
 def _answer(results: list[dict[str, Any]]) -> JSONResponse:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import cast
+from dataclasses import dataclass, replace
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
@@ -11,11 +11,17 @@ from eventsourcing.application import ProcessingEvent
 from fakturaportal.eventstore import ServiceApplication, meta_from, new_meta
 from fakturaportal.messaging import InboundMessage
 from services.intake.archive import Archive
-from services.intake.capture import CaptureRefused, CaptureResult, capture_scanned
-from services.intake.domain import MAX_OCR_WORDS_IN_EVENT, IntakeCase, invoice_id_for
-from services.intake.words import PageText
+from services.intake.capture import PDF, CaptureRefused, CaptureResult, capture_scanned
+from services.intake.domain import (
+    MAX_OCR_WORDS_IN_EVENT,
+    IntakeCase,
+    SupplierProfile,
+    invoice_id_for,
+    supplier_profile_id,
+)
+from services.intake.words import PageText, Word
 from shared.schemas.events import Channel, DocumentRef, InvoiceOcrRequested
-from shared.schemas.invoice import CanonicalInvoice, SupportingDocument
+from shared.schemas.invoice import CanonicalInvoice, CaptureSource, SupportingDocument
 from shared.schemas.topics import Topic
 
 
@@ -124,6 +130,85 @@ class IntakeApp(ServiceApplication):
                 )
         return invoice.model_copy(update={"supporting_documents": documents})
 
+    # --- learning from corrections -----------------------------------------------------------
+
+    def refine(self, tenant_id: str, result: CaptureResult) -> CaptureResult:
+        """Read a text PDF again with what people taught us about its supplier, if anything."""
+        if result.invoice is None or not result.pages:
+            return result
+        invoice = self._with_hints(tenant_id, result.invoice, result.pages, CaptureSource.PDF_TEXT)
+        return replace(result, invoice=invoice)
+
+    def _with_hints(
+        self,
+        tenant_id: str,
+        invoice: CanonicalInvoice,
+        pages: list[PageText],
+        source: CaptureSource,
+    ) -> CanonicalInvoice:
+        key = supplier_of(invoice)
+        profile = (
+            cast(SupplierProfile | None, self.get_or_none(supplier_profile_id(tenant_id, key)))
+            if key
+            else None
+        )
+        if profile is None or not profile.hints:
+            return invoice
+        from services.intake.extractor import SupplierHints, extract_invoice
+
+        return extract_invoice(pages, source, SupplierHints.model_validate(profile.hints))
+
+    def correct(
+        self, tenant_id: str, invoice_id: UUID, field: str, value: str, user: str
+    ) -> IntakeCase:
+        """Record a person's correction and teach the extractor where that supplier puts it."""
+        from services.intake.extractor import SupplierHints, learn_from_correction
+
+        case = cast(IntakeCase | None, self.get_or_none(invoice_id))
+        if case is None or case.tenant_id != tenant_id:
+            raise LookupError(invoice_id)
+        if case.invoice is None:
+            raise CorrectionRefused("the invoice is not captured yet", 409)
+        invoice = CanonicalInvoice.model_validate(case.invoice)
+        supplier = value if field == "BT-30" else supplier_of(invoice)
+        if not supplier:
+            raise CorrectionRefused(
+                "the supplier is unknown: correct its org.nr (BT-30) first", 422
+            )
+        meta = new_meta(tenant_id, correlation_id=str(invoice_id))
+        case.correct(field=field, value=value, corrected_by=user, meta=meta)
+        pages = self.pages_of(case)
+        if not pages:
+            self.save(case)  # structured XML: nothing to learn about positions
+            return case
+        profile = cast(
+            SupplierProfile | None, self.get_or_none(supplier_profile_id(tenant_id, supplier))
+        )
+        profile = profile or SupplierProfile(tenant_id=tenant_id, supplier=supplier)
+        known = SupplierHints.model_validate(profile.hints) if profile.hints else None
+        hints = learn_from_correction(pages, field, value, known)
+        profile.learn(
+            hints=hints.model_dump(mode="json"),
+            field=field,
+            invoice_id=str(invoice_id),
+            corrected_by=user,
+            meta=meta,
+        )
+        self.save(case, profile)
+        return case
+
+    def pages_of(self, case: IntakeCase) -> list[PageText]:
+        """The words a captured document was read from: the PDF's text layer, or the OCR words."""
+        media = case.document.get("media_type")
+        if media == PDF:
+            from services.intake.sandbox import pdf_pages_isolated
+
+            return list(pdf_pages_isolated(self.archive.read(case.document["sha256"])))
+        for stored in self.repository.event_store.get(case.id):
+            if type(stored).__name__ == "OcrCompleted":
+                return pages_from_words(getattr(stored, "words", []))
+        return []
+
     def on_ocr_requested(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
         """The OCR worker: read the scan, run the extractor on its words, record both."""
         payload = cast(InvoiceOcrRequested, message.payload)
@@ -139,6 +224,9 @@ class IntakeApp(ServiceApplication):
         except CaptureRefused as exc:
             case.refuse(code=exc.code, reason=exc.reason, meta=meta)
         else:
+            invoice = self._with_hints(
+                payload.tenant_id, invoice, cast(list[PageText], pages), CaptureSource.OCR
+            )
             case.ocr_completed(document=ref, words=words_of(cast(list[PageText], pages)), meta=meta)
             case.capture(
                 invoice=invoice.model_dump(mode="json"),
@@ -149,6 +237,41 @@ class IntakeApp(ServiceApplication):
         processing.collect_events(case)
 
     handlers = {Topic.INVOICE_OCR_REQUESTED: on_ocr_requested}
+
+
+class CorrectionRefused(Exception):
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def supplier_of(invoice: CanonicalInvoice) -> str | None:
+    return invoice.seller.legal_id or invoice.seller.vat_id
+
+
+def pages_from_words(words: list[dict[str, Any]]) -> list[PageText]:
+    by_page: dict[int, list[Word]] = {}
+    for w in words:
+        left, top = float(w["left"]), float(w["top"])
+        by_page.setdefault(int(w["page"]), []).append(
+            Word(
+                text=str(w["text"]),
+                page=int(w["page"]),
+                x0=left,
+                y0=top,
+                x1=left + float(w["width"]),
+                y1=top + float(w["height"]),
+                confidence=float(w["confidence"]),
+            )
+        )
+    return [
+        PageText(number=n, width=A4_POINTS[0], height=A4_POINTS[1], words=ws)
+        for n, ws in sorted(by_page.items())
+    ]
+
+
+A4_POINTS = (595.0, 842.0)
 
 
 def status_of(case: IntakeCase) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from services.intake.ehf import EmbeddedDocument, NotUblInvoice, capture, document_kind
 from services.intake.ehf import embedded_documents as ehf_embedded_documents
+from services.intake.words import PageText
 from services.intake.xmlsafe import UnsafeOrInvalidXml, parse_untrusted
 from shared.schemas.invoice import CanonicalInvoice, CaptureSource
 
@@ -41,6 +42,8 @@ class CaptureResult:
     invoice: CanonicalInvoice | None
     """None when the document needs OCR first."""
     embedded: list[EmbeddedDocument] = field(default_factory=list)
+    pages: list[PageText] = field(default_factory=list)
+    """The words the invoice was read from (text PDFs), for a second pass with supplier hints."""
 
     @property
     def needs_ocr(self) -> bool:
@@ -138,4 +141,4 @@ def _capture_pdf(data: bytes, max_bytes: int, hints: SupplierHints | None) -> Ca
         raise CaptureRefused("FP-INTAKE-PDF", str(exc)) from exc
     if not has_text_layer(pages):
         return CaptureResult(PDF, None)
-    return CaptureResult(PDF, extract_invoice(pages, CaptureSource.PDF_TEXT, hints))
+    return CaptureResult(PDF, extract_invoice(pages, CaptureSource.PDF_TEXT, hints), pages=pages)

@@ -72,3 +72,37 @@ class IntakeCase(Aggregate):
     def refuse(self, code: str, reason: str, meta: dict[str, str]) -> None:
         self.refused = code
         self.awaiting_ocr = False
+
+    @event("Corrected")
+    def correct(self, field: str, value: str, corrected_by: str, meta: dict[str, str]) -> None:
+        """A person fixed a captured field; the value is theirs from now on (source: manual)."""
+        if self.invoice is not None:
+            self.corrections = {**getattr(self, "corrections", {}), field: value}
+
+
+def supplier_profile_id(tenant_id: str, supplier: str) -> UUID:
+    return uuid5(INTAKE_NAMESPACE, f"supplier/{tenant_id}/{supplier}")
+
+
+class SupplierProfile(Aggregate):
+    """What people taught the extractor about one supplier of one tenant."""
+
+    @staticmethod
+    def create_id(tenant_id: str, supplier: str) -> UUID:
+        return supplier_profile_id(tenant_id, supplier)
+
+    @event("Opened")
+    def __init__(self, tenant_id: str, supplier: str) -> None:
+        self.tenant_id = tenant_id
+        self.hints: dict[str, Any] = {}
+
+    @event("HintsLearned")
+    def learn(
+        self,
+        hints: dict[str, Any],
+        field: str,
+        invoice_id: str,
+        corrected_by: str,
+        meta: dict[str, str],
+    ) -> None:
+        self.hints = hints

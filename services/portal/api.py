@@ -39,6 +39,11 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
     async def upload(request: Request) -> Response:
         return await proxy.forward(request, portal.service_url_intake, "/api/v1/invoices")
 
+    @router.post("/api/v1/invoices/{invoice_id}/corrections", tags=["invoices"])
+    async def correct(invoice_id: UUID, request: Request) -> Response:
+        path = f"/api/v1/invoices/{invoice_id}/corrections"
+        return await proxy.forward(request, portal.service_url_intake, path)
+
     @router.post("/api/v1/peppol/inbound", tags=["invoices"])
     async def peppol_inbound(request: Request) -> Response:
         return await proxy.forward(request, portal.service_url_intake, "/api/v1/peppol/inbound")

@@ -195,3 +195,51 @@ def test_mail_attachments_become_invoices_of_the_tenant(app, tmp_path):
     assert case.invoice is not None and case.invoice["number"] == "DEMO-501"
     replies = list((tmp_path / "out").glob("*.eml"))
     assert len(replies) == 1 and "someone@leverandor.no" in replies[0].read_text()
+
+
+def test_a_correction_teaches_the_extractor_for_that_supplier(client, app):
+    from tests.unit.test_intake_extractor import _supplier_pdf
+
+    first = client.post(
+        "/api/v1/invoices", headers=auth(), files={"file": ("a.pdf", _supplier_pdf("BR-000451", 3))}
+    )
+    assert first.status_code == 201, first.text
+    invoice_id = first.json()["invoice_id"]
+    case = cast(IntakeCase, app.get_or_none(UUID(invoice_id)))
+    assert case.invoice is not None and case.invoice["number"] != "BR-000451"
+
+    bad = client.post(
+        f"/api/v1/invoices/{invoice_id}/corrections",
+        headers=auth(),
+        json={"field": "colour", "value": "x"},
+    )
+    assert bad.status_code == 422
+    other_tenant = client.post(
+        f"/api/v1/invoices/{invoice_id}/corrections",
+        headers=auth("eve", tenant="other"),
+        json={"field": "invoice_number", "value": "BR-000451"},
+    )
+    assert other_tenant.status_code == 404
+    fixed = client.post(
+        f"/api/v1/invoices/{invoice_id}/corrections",
+        headers=auth(),
+        json={"field": "invoice_number", "value": "BR-000451"},
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["field"] == "BT-1"
+
+    second = client.post(
+        "/api/v1/invoices",
+        headers=auth(),
+        files={"file": ("b.pdf", _supplier_pdf("BR-000467", 17))},
+    )
+    case = cast(IntakeCase, app.get_or_none(UUID(second.json()["invoice_id"])))
+    assert case.invoice is not None and case.invoice["number"] == "BR-000467"
+    # Another tenant's invoices from the same supplier learn nothing from this tenant's people.
+    third = client.post(
+        "/api/v1/invoices",
+        headers=auth(tenant="other"),
+        files={"file": ("c.pdf", _supplier_pdf("BR-000468", 18))},
+    )
+    case = cast(IntakeCase, app.get_or_none(UUID(third.json()["invoice_id"])))
+    assert case.invoice is not None and case.invoice["number"] != "BR-000468"
