@@ -32,7 +32,6 @@ from itertools import product
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.intake import checkdigits as cd
 from services.intake.candidates import (
     LabelHit,
     Layout,
@@ -52,6 +51,7 @@ from services.intake.candidates import (
 )
 from services.intake.extract_table import extract_lines, header_lines
 from services.intake.words import PageText
+from shared import checkdigits as cd
 from shared.schemas.invoice import (
     CanonicalInvoice,
     CaptureSource,

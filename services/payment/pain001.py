@@ -19,9 +19,10 @@ from typing import Literal
 from lxml import etree
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
-from stdnum import luhn
 from stdnum.exceptions import ValidationError
 from stdnum.no import kontonr, orgnr
+
+from shared.checkdigits import valid_kid
 
 NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 CENT = Decimal("0.01")
@@ -66,20 +67,12 @@ def parse_account(raw: str) -> Account:
     return Account("BBAN", number)
 
 
-def kid_mod11_check_digit(body: str) -> str:
-    """MOD11 with weights 2..7 repeating from the right; remainder 1 gives '-', 0 gives '0'."""
-    total = sum(int(d) * (2 + i % 6) for i, d in enumerate(reversed(body)))
-    check = 11 - total % 11
-    return {11: "0", 10: "-"}.get(check, str(check))
-
-
 def check_kid(raw: str) -> str:
     """A KID (2..25 characters, digits, MOD10 or MOD11 check digit) or InvalidKidError."""
     kid = raw.strip()
     if not re.fullmatch(r"\d{1,24}[\d-]", kid):
         raise InvalidKidError(f"KID {raw!r} must be 2 to 25 digits (MOD11 may end in '-')")
-    body, check = kid[:-1], kid[-1]
-    if (check.isdigit() and luhn.is_valid(kid)) or kid_mod11_check_digit(body) == check:
+    if valid_kid(kid):
         return kid
     raise InvalidKidError(f"KID {raw!r} has a wrong check digit (neither MOD10 nor MOD11)")
 

@@ -1,6 +1,6 @@
 import pytest
 
-from services.intake import checkdigits as cd
+from shared import checkdigits as cd
 
 
 @pytest.mark.parametrize("value", ["974760673", "974 760 673", "923609016"])

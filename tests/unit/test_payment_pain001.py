@@ -18,9 +18,9 @@ from services.payment.pain001 import (
     build,
     check_kid,
     check_structure,
-    kid_mod11_check_digit,
     parse_account,
 )
+from shared.checkdigits import kid_mod11_check_digit
 
 SHARED_DATA = Path(__file__).parents[2] / ".." / "shared" / "data"
 XSD = SHARED_DATA / "iso20022" / "xsd" / "pain.001.001.03.xsd"
