@@ -105,6 +105,8 @@ def build_layout(pages: list[PageText]) -> Layout:
                 )
                 for run in _split_segments(words)
             )
+            if not segments:
+                continue  # a line of separators only (OCR reads rules and boxes as '|', '—')
             layout.lines.append(
                 Line(
                     page=page.number,

@@ -91,7 +91,6 @@ def capture_scanned(
     data: bytes, media_type: str, hints: SupplierHints | None = None
 ) -> tuple[CanonicalInvoice, list[object]]:
     """OCR a scan or photo in the sandbox, then run the same extractor as for text PDFs."""
-    from services.intake.extractor import extract_invoice
     from services.intake.ocr import OcrRefused, ocr_document
     from services.intake.sandbox import SandboxRefused, run_isolated
 
@@ -105,7 +104,7 @@ def capture_scanned(
         raise CaptureRefused(
             "FP-INTAKE-NOTEXT", "no text found: this does not look like an invoice"
         )
-    return extract_invoice(pages, CaptureSource.OCR, hints), list(pages)
+    return _extract(pages, CaptureSource.OCR, hints), list(pages)
 
 
 def _capture_xml(
@@ -120,7 +119,6 @@ def _capture_xml(
 
 
 def _capture_pdf(data: bytes, max_bytes: int, hints: SupplierHints | None) -> CaptureResult:
-    from services.intake.extractor import extract_invoice
     from services.intake.pdftext import PdfRefused, has_text_layer
     from services.intake.sandbox import (
         SandboxRefused,
@@ -141,4 +139,18 @@ def _capture_pdf(data: bytes, max_bytes: int, hints: SupplierHints | None) -> Ca
         raise CaptureRefused("FP-INTAKE-PDF", str(exc)) from exc
     if not has_text_layer(pages):
         return CaptureResult(PDF, None)
-    return CaptureResult(PDF, extract_invoice(pages, CaptureSource.PDF_TEXT, hints), pages=pages)
+    return CaptureResult(PDF, _extract(pages, CaptureSource.PDF_TEXT, hints), pages=pages)
+
+
+def _extract(
+    pages: list[PageText], source: CaptureSource, hints: SupplierHints | None
+) -> CanonicalInvoice:
+    """The extractor runs on plain words, but a bug in it must still end in a clear refusal."""
+    from services.intake.extractor import extract_invoice
+
+    try:
+        return extract_invoice(pages, source, hints)
+    except Exception as exc:  # an extractor bug must not become a 500 or a lost document
+        raise CaptureRefused(
+            "FP-INTAKE-EXTRACT", f"the extractor failed on this document ({type(exc).__name__})"
+        ) from exc

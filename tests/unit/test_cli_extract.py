@@ -98,3 +98,17 @@ def test_hostile_or_wrong_files_are_refused_with_a_reason(tmp_path, capsys, name
     assert code == 3
     assert out == ""
     assert reason in err
+
+
+def test_an_extractor_bug_is_a_clear_refusal_not_a_crash(tmp_path, capsys, monkeypatch):
+    import services.intake.extractor as extractor
+
+    def broken(*args, **kwargs):
+        raise KeyError("bug")
+
+    monkeypatch.setattr(extractor, "extract_invoice", broken)
+    path = tmp_path / "faktura.pdf"
+    path.write_bytes(text_pdf())
+    code, out, err = run(capsys, path, "--json")
+    assert code == 3
+    assert "FP-INTAKE-EXTRACT" in err

@@ -180,3 +180,18 @@ def test_speed_on_sample_pdfs() -> None:
             benchmark_fields(extract_invoice(pdf_pages(pdf), CaptureSource.PDF_TEXT))
     per_pdf = (time.perf_counter() - started) / (3 * len(data))
     assert per_pdf < 0.25  # generous for CI; measured ~0.03 s
+
+
+def test_a_line_of_separators_only_does_not_break_the_layout() -> None:
+    from services.intake.candidates import build_layout
+    from services.intake.words import PageText, Word
+
+    words = [
+        Word("|", 1, 10, 10, 12, 20),
+        Word("—", 1, 30, 10, 40, 20),
+        Word("Fakturanr", 1, 10, 40, 60, 50),
+        Word("12345", 1, 70, 40, 100, 50),
+    ]
+    layout = build_layout([PageText(1, 595, 842, words)])
+    segments = [[" ".join(w.text for w in s.words) for s in line.segments] for line in layout.lines]
+    assert segments == [["Fakturanr", "12345"]]
