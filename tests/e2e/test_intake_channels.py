@@ -115,3 +115,25 @@ def test_a_file_in_the_watched_folder_becomes_an_invoice(system: TestEnv):
         timeout=10,
         what="the file to move to .processed",
     )
+
+
+def test_the_peppol_access_point_delivers_through_the_webhook(system: TestEnv):
+    access_point = token(system, "ap-elma", "access-point") | {"Content-Type": "application/xml"}
+    response = httpx.post(
+        f"{PORTAL}/api/v1/peppol/inbound",
+        headers=access_point,
+        timeout=30,
+        content=demo_invoice(9003, SUPPLIERS[1]),
+    )
+    assert response.status_code == 201, response.text
+    anne = token(system, "anne", "accountant")
+    row = wait_for(
+        lambda: (
+            (s := status(response.json()["invoice_id"], anne)).get("status")
+            in ("validated", "coded", "awaiting-approval")
+            and s
+        ),
+        timeout=60,
+        what="the webhook invoice to flow on",
+    )
+    assert (row["channel"], row["invoice_number"]) == ("peppol", "DEMO-9003")

@@ -109,6 +109,6 @@ def test_an_extractor_bug_is_a_clear_refusal_not_a_crash(tmp_path, capsys, monke
     monkeypatch.setattr(extractor, "extract_invoice", broken)
     path = tmp_path / "faktura.pdf"
     path.write_bytes(text_pdf())
-    code, out, err = run(capsys, path, "--json")
+    code, _, err = run(capsys, path, "--json")
     assert code == 3
     assert "FP-INTAKE-EXTRACT" in err
