@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from services.intake.cii import capture_cii, is_cii
+from services.intake.cii import embedded_documents as cii_embedded_documents
 from services.intake.ehf import EmbeddedDocument, NotUblInvoice, capture, document_kind
 from services.intake.ehf import embedded_documents as ehf_embedded_documents
 from services.intake.words import PageText
@@ -110,11 +112,19 @@ def capture_scanned(
 def _capture_xml(
     data: bytes, max_bytes: int, source: CaptureSource
 ) -> tuple[CanonicalInvoice, list[EmbeddedDocument]]:
+    """UBL (EHF / Peppol BIS) or UN/CEFACT CII (Factur-X / ZUGFeRD 2): both are EN16931."""
     try:
         root = parse_untrusted(data, max_bytes)
-        document_kind(root)
-    except (UnsafeOrInvalidXml, NotUblInvoice) as exc:
+    except UnsafeOrInvalidXml as exc:
         raise CaptureRefused("FP-INTAKE-XML", str(exc)) from exc
+    if is_cii(root):
+        return capture_cii(root, source), cii_embedded_documents(root)
+    try:
+        document_kind(root)
+    except NotUblInvoice as exc:
+        raise CaptureRefused(
+            "FP-INTAKE-XML", f"{exc}, nor a UN/CEFACT CrossIndustryInvoice (Factur-X/ZUGFeRD)"
+        ) from exc
     return capture(root, source), ehf_embedded_documents(root)
 
 
@@ -131,9 +141,10 @@ def _capture_pdf(data: bytes, max_bytes: int, hints: SupplierHints | None) -> Ca
         if xml is not None:
             try:
                 invoice, embedded = _capture_xml(xml, max_bytes, CaptureSource.PDF_EMBEDDED)
-                return CaptureResult(PDF, invoice, embedded)
+                if invoice.provenance:  # an empty shell of XML must not beat a readable text
+                    return CaptureResult(PDF, invoice, embedded)
             except CaptureRefused:
-                pass  # not an invoice we read (e.g. CII); the text layer decides
+                pass  # not an invoice we read (e.g. ZUGFeRD 1.0); the text layer decides
         pages = pdf_pages_isolated(data)
     except (PdfRefused, SandboxRefused) as exc:
         raise CaptureRefused("FP-INTAKE-PDF", str(exc)) from exc
