@@ -171,3 +171,31 @@ def test_hostile_xml_is_refused_by_capture():
     with pytest.raises(CaptureRefused, match="limit") as big:
         capture_document(b"<a>" + b"x" * 60_000_000 + b"</a>", 50 * 1024 * 1024)
     assert big.value.code == "FP-INTAKE-SIZE"
+
+
+SAMPLE_PAYABLE = {
+    ("national-NO", "Norwegian-example-1.xml"): "802.00",
+    ("ehf-examples", "ehf-3-faktura-1.xml"): "802.00",
+    ("peppol-examples", "base-example.xml"): "1656.25",
+    ("peppol-examples", "base-creditnote-correction.xml"): "1656.25",
+    ("peppol-examples", "base-negative-inv-correction.xml"): "-1656.25",
+    ("peppol-examples", "sales-order-example.xml"): "1656.25",
+    ("peppol-examples", "Allowance-example.xml"): "6125.00",
+    ("peppol-examples", "Vat-category-S.xml"): "8550",
+    ("peppol-examples", "vat-category-E.xml"): "1200.00",
+    ("peppol-examples", "vat-category-O.xml"): "3200.00",
+    ("peppol-examples", "vat-category-Z.xml"): "1200.00",
+}
+
+
+@pytest.mark.parametrize(("folder", "name"), sorted(SAMPLE_PAYABLE))
+def test_every_official_sample_captures_totals_that_add_up(folder, name):
+    """Each sample's payable amount, and the EN16931 sums between the captured totals."""
+    result = capture_document(shared_data("ehf", folder, name).read_bytes(), 10_000_000)
+    assert result.invoice is not None
+    totals = result.invoice.totals
+    assert totals.payable == Decimal(SAMPLE_PAYABLE[(folder, name)])
+    assert totals.tax_inclusive == totals.tax_exclusive + (totals.tax or 0)  # BR-CO-15
+    assert totals.payable == totals.tax_inclusive - (totals.prepaid or 0) + (totals.rounding or 0)
+    breakdown = result.invoice.vat_breakdown
+    assert breakdown and sum((v.vat or 0) for v in breakdown) == (totals.tax or 0)  # BR-CO-14
