@@ -8,9 +8,9 @@ from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
 
+from fakturaportal.archive import Archive
 from fakturaportal.eventstore import ServiceApplication, meta_from, new_meta
 from fakturaportal.messaging import InboundMessage
-from services.intake.archive import Archive
 from services.intake.capture import PDF, CaptureRefused, CaptureResult, capture_scanned
 from services.intake.domain import (
     MAX_OCR_WORDS_IN_EVENT,

@@ -15,8 +15,8 @@ from services.intake.cii import embedded_documents as cii_embedded_documents
 from services.intake.ehf import EmbeddedDocument, NotUblInvoice, capture, document_kind
 from services.intake.ehf import embedded_documents as ehf_embedded_documents
 from services.intake.words import PageText
-from services.intake.xmlsafe import UnsafeOrInvalidXml, parse_untrusted
 from shared.schemas.invoice import CanonicalInvoice, CaptureSource
+from shared.xmlsafe import UnsafeOrInvalidXml, parse_untrusted
 
 if TYPE_CHECKING:
     from services.intake.extractor import SupplierHints

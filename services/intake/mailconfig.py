@@ -9,14 +9,13 @@ from typing import Annotated
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from fakturaportal.mailer import FolderReplier, SmtpReplier
 from services.intake.mail import (
     DEFAULT_DOMAIN,
     DEFAULT_MAX_ATTACHMENT_BYTES,
     DEFAULT_MAX_MESSAGE_BYTES,
-    FolderReplier,
     MailLimits,
     Replier,
-    SmtpReplier,
 )
 
 

@@ -16,10 +16,10 @@ from fakturaportal.eventstore import ServiceApplication
 from fakturaportal.messaging import encode, event_id
 from services.intake.app import IntakeApp
 from services.intake.ehf import capture
-from services.intake.xmlsafe import parse_untrusted
 from services.validation.app import ValidationApp
 from services.validation.domain import ValidationCase
 from shared.schemas.events import Channel, DocumentRef, InvoiceCaptured
+from shared.xmlsafe import parse_untrusted
 from tests.infra import TestEnv, read_topic, wait_for
 
 pytestmark = pytest.mark.integration

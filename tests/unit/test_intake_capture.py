@@ -4,8 +4,8 @@ import pytest
 
 from fakturaportal.demo import demo_invoice
 from services.intake.ehf import NotUblInvoice, capture, document_kind
-from services.intake.xmlsafe import UnsafeOrInvalidXml, parse_untrusted
 from shared.schemas.invoice import DocumentKind
+from shared.xmlsafe import UnsafeOrInvalidXml, parse_untrusted
 from tests.conftest import shared_data
 
 

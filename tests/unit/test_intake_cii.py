@@ -12,7 +12,6 @@ from lxml import etree
 from services.intake.cii import NotCiiInvoice, capture_cii, embedded_documents, is_cii
 from services.intake.ehf import TERMS
 from services.intake.pdftext import embedded_xml
-from services.intake.xmlsafe import parse_untrusted
 from shared.schemas.invoice import (
     AllowanceCharge,
     CaptureSource,
@@ -24,6 +23,7 @@ from shared.schemas.invoice import (
     Totals,
     VatBreakdown,
 )
+from shared.xmlsafe import parse_untrusted
 from tests.unit.test_intake_pdf import _pdf_with_attachment
 
 ATTACHMENT = base64.b64encode(b"Timeliste mars 2026").decode()

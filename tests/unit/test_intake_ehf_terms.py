@@ -9,7 +9,7 @@ from fakturaportal.demo import demo_invoice
 from services.intake.capture import PDF, PNG, XML, CaptureRefused, capture_document, sniff
 from services.intake.ehf import capture, embedded_documents
 from services.intake.extract_json import to_json
-from services.intake.xmlsafe import parse_untrusted
+from shared.xmlsafe import parse_untrusted
 from tests.conftest import shared_data
 
 ATTACHMENT = b"%PDF-1.4 a tiny attached time sheet"

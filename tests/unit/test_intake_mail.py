@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from fakturaportal.mailer import FolderReplier
 from services.intake.mail import (
     JPEG,
     PDF,
@@ -21,7 +22,6 @@ from services.intake.mail import (
     XML,
     Attachment,
     AttachmentRefused,
-    FolderReplier,
     InvoiceMailHandler,
     MailLimits,
     MailMeta,

@@ -2,9 +2,9 @@ from decimal import Decimal
 
 from fakturaportal.demo import demo_invoice
 from services.intake.ehf import capture
-from services.intake.xmlsafe import parse_untrusted
 from services.posting.domain import build_voucher, is_balanced, suggest, vat_code_for
 from shared.schemas.invoice import DocumentKind
+from shared.xmlsafe import parse_untrusted
 
 
 def invoice(lines=(("Papir", Decimal("1000.00")),)):

@@ -1,8 +1,8 @@
 from fakturaportal.demo import demo_invoice
 from services.intake.ehf import capture
-from services.intake.xmlsafe import parse_untrusted
 from services.validation.domain import check_invoice, is_fatal
 from shared.schemas.invoice import CanonicalInvoice, Totals
+from shared.xmlsafe import parse_untrusted
 
 
 def test_complete_invoice_has_no_findings():
