@@ -201,6 +201,48 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate a local EHF file with the official rule ids: exit 0 valid, 1 fatal, 2 not UBL."""
+    from services.validation.ehf import NotAnEhfDocument, validate_ehf
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        verdict = validate_ehf(path.read_bytes())
+    except NotAnEhfDocument as exc:
+        if args.json:
+            print(
+                json.dumps({"valid": False, "error": str(exc), "findings": []}, ensure_ascii=False)
+            )
+        else:
+            print(f"not an EHF invoice or credit note: {exc}", file=sys.stderr)
+        return 2
+    findings = [
+        {
+            "rule": f.rule_id,
+            "flag": f.flag.value,
+            "message": f.message_en if args.lang == "en" else f.message_nb,
+            "location": f.location,
+        }
+        for f in verdict.findings
+    ]
+    if args.json:
+        print(
+            json.dumps({"valid": verdict.valid, "findings": findings}, indent=2, ensure_ascii=False)
+        )
+    else:
+        for f in findings:
+            print(f"{f['flag']:8} {f['rule']:22} {f['message']}\n         at {f['location']}")
+        print(
+            ("gyldig" if args.lang == "nb" else "valid")
+            if verdict.valid
+            else ("ugyldig" if args.lang == "nb" else "invalid") + f" ({len(findings)} findings)"
+        )
+    return 0 if verdict.valid else 1
+
+
 def _flatten(data: dict[str, object], prefix: str = "") -> dict[str, object]:
     flat: dict[str, object] = {}
     for key, value in data.items():
@@ -227,6 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("file")
     extract.add_argument("--json", action="store_true", help="print the stable JSON shape")
     extract.set_defaults(func=cmd_extract)
+    validate = sub.add_parser("validate", help="validate a local EHF file with the official rules")
+    validate.add_argument("file")
+    validate.add_argument("--json", action="store_true", help="print the stable JSON shape")
+    validate.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of messages")
+    validate.set_defaults(func=cmd_validate)
     sub.add_parser("replay", help="drop and rebuild projections from the event store").set_defaults(
         func=cmd_replay
     )

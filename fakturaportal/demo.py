@@ -34,6 +34,7 @@ class DemoSupplier:
     name: str
     orgnr: str
     account: str
+    email: str = "faktura@leverandor.example"
 
 
 SUPPLIERS = (
@@ -67,9 +68,15 @@ def _party(parent: etree._Element, role: str, party: DemoSupplier) -> None:
     tax = _add(p, CAC, "PartyTaxScheme")
     _add(tax, CBC, "CompanyID", f"NO{party.orgnr}MVA")
     _add(_add(tax, CAC, "TaxScheme"), CBC, "ID", "VAT")
+    if role == "AccountingSupplierParty":  # an AS states its registration (NO-R-002)
+        register = _add(p, CAC, "PartyTaxScheme")
+        _add(register, CBC, "CompanyID", "Foretaksregisteret")
+        _add(_add(register, CAC, "TaxScheme"), CBC, "ID", "TAX")
     legal = _add(p, CAC, "PartyLegalEntity")
     _add(legal, CBC, "RegistrationName", party.name)
     _add(legal, CBC, "CompanyID", party.orgnr)
+    if role == "AccountingSupplierParty":
+        _add(_add(p, CAC, "Contact"), CBC, "ElectronicMail", party.email)
 
 
 def demo_invoice(

@@ -99,6 +99,7 @@ def _party(node: etree._Element, role: str) -> Party:
         endpoint_id=_text(node, f"{base}/cbc:EndpointID"),
         endpoint_scheme=_text(node, f"{base}/cbc:EndpointID/@schemeID"),
         country=_text(node, f"{base}/cac:PostalAddress/cac:Country/cbc:IdentificationCode"),
+        email=_text(node, f"{base}/cac:Contact/cbc:ElectronicMail"),
     )
 
 

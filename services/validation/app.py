@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
+import logging
+from typing import cast
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
 
+from fakturaportal.archive import Archive
 from fakturaportal.eventstore import ServiceApplication, meta_from
+from fakturaportal.mailer import Replier
 from fakturaportal.messaging import InboundMessage
+from fakturaportal.settings import CommonSettings
+from services.validation.captured import check_captured
+from services.validation.config import ValidationSettings
 from services.validation.domain import ValidationCase, check_invoice
-from shared.schemas.events import InvoiceCaptured
+from services.validation.ehf import NotAnEhfDocument, validate_ehf
+from services.validation.notice import rejection_notice
+from shared.schemas.events import Finding, InvoiceCaptured, InvoiceRejected
+from shared.schemas.invoice import CaptureSource
 from shared.schemas.topics import Topic
+
+log = logging.getLogger(__name__)
 
 
 class ValidationApp(ServiceApplication):
     name = "validation"
+
+    def __init__(
+        self, settings: CommonSettings | None = None, validation: ValidationSettings | None = None
+    ) -> None:
+        super().__init__(settings)
+        self.validation = validation or ValidationSettings()
 
     def on_captured(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
         payload = message.payload
         assert isinstance(payload, InvoiceCaptured)
         if self.get_or_none(payload.invoice_id) is not None:
             return  # redelivered or republished: already checked
-        findings = check_invoice(payload.invoice)
+        findings = self.findings_for(payload)
         case = ValidationCase(
             invoice_id=payload.invoice_id,
             tenant_id=payload.tenant_id,
@@ -32,4 +50,53 @@ class ValidationApp(ServiceApplication):
         )
         processing.collect_events(case)
 
-    handlers = {Topic.INVOICE_CAPTURED: on_captured}
+    def findings_for(self, payload: InvoiceCaptured) -> list[Finding]:
+        """EHF originals get the official rule set; PDF and OCR captures the checks that apply."""
+        sources = {p.source for p in payload.invoice.provenance.values()}
+        if sources and sources <= {CaptureSource.PDF_TEXT, CaptureSource.OCR, CaptureSource.MANUAL}:
+            return check_captured(payload.invoice)
+        if payload.document.media_type == "application/xml":
+            try:
+                original = self.archive.read(payload.document.sha256)
+            except FileNotFoundError:
+                log.warning(
+                    "original %s not in the archive; checking captured fields only",
+                    payload.document.sha256,
+                )
+            else:
+                try:
+                    return validate_ehf(original).findings
+                except NotAnEhfDocument:
+                    pass  # CII or other structured XML: the canonical checks decide
+        return check_invoice(payload.invoice)
+
+    @property
+    def archive(self) -> Archive:
+        return Archive(self.settings.archive_path)
+
+    def on_rejected(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
+        """Tell the supplier why, once: the notice is recorded with the message's position."""
+        payload = cast(InvoiceRejected, message.payload)
+        case = cast(ValidationCase | None, self.get_or_none(payload.invoice_id))
+        if case is None or getattr(case, "notified", None):
+            return  # rejected by intake (its channel answers), or already told
+        to = ((case.invoice or {}).get("seller") or {}).get("email")
+        if not to:
+            return
+        notice = rejection_notice(
+            invoice=case.invoice,
+            invoice_id=str(payload.invoice_id),
+            findings=payload.findings,
+            to=to,
+            sender=self.validation.notice_from,
+            at=message.envelope.time,
+        )
+        self.mailer.send(notice)
+        case.notify_supplier(to=to, message_id=str(notice["Message-ID"]), meta=meta_from(message))
+        processing.collect_events(case)
+
+    @property
+    def mailer(self) -> Replier:
+        return self.validation.mailer(self.settings.data_dir)
+
+    handlers = {Topic.INVOICE_CAPTURED: on_captured, Topic.INVOICE_REJECTED: on_rejected}

@@ -181,5 +181,10 @@ class ValidationCase(Aggregate):
         meta: dict[str, str],
     ) -> None:
         self.tenant_id = tenant_id
+        self.invoice = invoice
         self.findings = findings
         self.accepted = not any(f["flag"] == Severity.FATAL.value for f in findings)
+
+    @event("SupplierNotified")
+    def notify_supplier(self, to: str, message_id: str, meta: dict[str, str]) -> None:
+        self.notified = to

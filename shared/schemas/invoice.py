@@ -49,6 +49,7 @@ class Party(BaseModel):
     endpoint_id: str | None = bt("BT-34/BT-49", "Electronic address.", default=None)
     endpoint_scheme: str | None = bt("BT-34-1/BT-49-1", "Scheme, 0192 for orgnr.", default=None)
     country: str | None = bt("BT-40/BT-55", "ISO 3166-1 alpha-2 country code.", default=None)
+    email: str | None = bt("BT-43/BT-58", "Contact e-mail address.", default=None)
 
 
 class Totals(BaseModel):
