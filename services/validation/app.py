@@ -15,7 +15,15 @@ from fakturaportal.messaging import InboundMessage
 from fakturaportal.settings import CommonSettings
 from services.validation.captured import check_captured
 from services.validation.config import ValidationSettings
-from services.validation.domain import ValidationCase, check_invoice
+from services.validation.domain import ValidationCase, check_invoice, is_fatal
+from services.validation.duplicates import (
+    Entry,
+    SupplierLedger,
+    credited_invoice,
+    duplicate_findings,
+    ledger_id,
+    supplier_key,
+)
 from services.validation.ehf import NotAnEhfDocument, validate_ehf
 from services.validation.notice import rejection_notice
 from shared.schemas.events import Finding, InvoiceCaptured, InvoiceRejected
@@ -40,6 +48,10 @@ class ValidationApp(ServiceApplication):
         if self.get_or_none(payload.invoice_id) is not None:
             return  # redelivered or republished: already checked
         findings = self.findings_for(payload)
+        credits: str | None = None
+        if not is_fatal(findings):
+            more, credits = self._against_ledger(message, payload, processing)
+            findings = findings + more
         case = ValidationCase(
             invoice_id=payload.invoice_id,
             tenant_id=payload.tenant_id,
@@ -47,8 +59,33 @@ class ValidationApp(ServiceApplication):
             registered_by=payload.registered_by,
             findings=[f.model_dump(mode="json") for f in findings],
             meta=meta_from(message),
+            credits=credits,
         )
         processing.collect_events(case)
+
+    def _against_ledger(
+        self, message: InboundMessage, payload: InvoiceCaptured, processing: ProcessingEvent[UUID]
+    ) -> tuple[list[Finding], str | None]:
+        """Duplicates of, and the invoice credited by, this supplier's earlier documents."""
+        invoice = payload.invoice
+        supplier = supplier_key(invoice)
+        if supplier is None:
+            return [], None
+        found = cast(
+            SupplierLedger | None, self.get_or_none(ledger_id(payload.tenant_id, supplier))
+        )
+        ledger = found or SupplierLedger(tenant_id=payload.tenant_id, supplier=supplier)
+        entry = Entry.of(str(payload.invoice_id), invoice)
+        earlier = ledger.earlier()
+        findings = duplicate_findings(earlier, entry, self.validation.duplicate_window_days)
+        credited = (
+            credited_invoice(earlier, entry, invoice.preceding_invoice)
+            if entry.credit_note
+            else None
+        )
+        ledger.record(entry=entry.as_dict(), meta=meta_from(message))
+        processing.collect_events(ledger)
+        return findings, credited.invoice_id if credited else None
 
     def findings_for(self, payload: InvoiceCaptured) -> list[Finding]:
         """EHF originals get the official rule set; PDF and OCR captures the checks that apply."""

@@ -16,6 +16,8 @@ class ValidationSettings(BaseSettings):
     smtp_relay_host: str | None = None
     """Where rejection notices go out; unset, they are written to `<data dir>/mail-outbox/`."""
     smtp_relay_port: int = 25
+    duplicate_window_days: int = 7
+    """Same supplier, same amount, issue dates this close and another number: probably a double."""
 
     def mailer(self, data_dir: Path) -> Replier:
         if self.smtp_relay_host:

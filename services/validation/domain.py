@@ -179,6 +179,7 @@ class ValidationCase(Aggregate):
         registered_by: str,
         findings: list[dict[str, Any]],
         meta: dict[str, str],
+        credits: str | None = None,
     ) -> None:
         self.tenant_id = tenant_id
         self.invoice = invoice

@@ -8,7 +8,14 @@ from eventsourcing.domain import DomainEventProtocol
 
 from fakturaportal.relay import Publication
 from services.validation.domain import ValidationCase
-from shared.schemas.events import Finding, InvoiceRejected, InvoiceValidated, Severity
+from services.validation.duplicates import DUPLICATE_RULES
+from shared.schemas.events import (
+    Finding,
+    InvoiceFlagged,
+    InvoiceRejected,
+    InvoiceValidated,
+    Severity,
+)
 from shared.schemas.invoice import CanonicalInvoice
 
 
@@ -23,6 +30,19 @@ def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
                     )
                 )
             ]
+        duplicates = [f for f in findings if f.rule_id in DUPLICATE_RULES]
+        if duplicates:
+            return [
+                Publication(
+                    InvoiceFlagged(
+                        invoice_id=event.invoice_id,
+                        tenant_id=event.tenant_id,
+                        reason=duplicates[0].message_nb,
+                        findings=findings,
+                    )
+                )
+            ]
+        credits = getattr(event, "credits", None)
         return [
             Publication(
                 InvoiceValidated(
@@ -31,6 +51,7 @@ def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
                     invoice=CanonicalInvoice.model_validate(event.invoice),
                     registered_by=event.registered_by,
                     findings=findings,
+                    credits_invoice_id=UUID(credits) if credits else None,
                 )
             )
         ]

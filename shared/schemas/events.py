@@ -105,6 +105,9 @@ class InvoiceValidated(EventPayload):
     invoice: CanonicalInvoice
     registered_by: str
     findings: list[Finding] = Field(default_factory=list, description="Warnings that travel on.")
+    credits_invoice_id: UUID | None = Field(
+        default=None, description="For a credit note: the invoice it credits, when found."
+    )
 
 
 class InvoiceRejected(EventPayload):

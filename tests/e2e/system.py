@@ -6,11 +6,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from pydantic import SecretStr
 
 from fakturaportal.auth import issue_dev_token
+from fakturaportal.demo import SUPPLIERS, DemoSupplier, demo_invoice
 from fakturaportal.processes import SMTP_PORT, Supervisor
 from fakturaportal.settings import REPO_ROOT
 from tests.infra import TestEnv
@@ -61,3 +63,9 @@ def token(env: TestEnv, user: str, *roles: str, tenant: str = "demo") -> dict[st
 
 
 SMTP = SMTP_PORT + PORT_BASE - 8000
+
+
+def unique_demo(number: int, supplier: DemoSupplier = SUPPLIERS[0]) -> bytes:
+    """A demo invoice whose amount is its own: tests share one database, and the same supplier
+    with the same amount within a week is (rightly) flagged as a probable duplicate."""
+    return demo_invoice(number, supplier, lines=(("Vare", Decimal(number) + Decimal("0.50")),))

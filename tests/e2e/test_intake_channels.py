@@ -10,8 +10,8 @@ from email.message import EmailMessage
 import httpx
 import pytest
 
-from fakturaportal.demo import SUPPLIERS, demo_invoice
-from tests.e2e.system import PORTAL, SMTP, token
+from fakturaportal.demo import SUPPLIERS
+from tests.e2e.system import PORTAL, SMTP, token, unique_demo
 from tests.infra import TestEnv, wait_for
 from tests.samples import scan_png, text_pdf
 
@@ -84,7 +84,7 @@ def test_mail_with_an_attachment_becomes_an_invoice(system: TestEnv):
     message["Message-ID"] = "<e2e-9001@strom.example>"
     message.set_content("Vedlagt faktura.")
     message.add_attachment(
-        demo_invoice(9001, SUPPLIERS[1]),
+        unique_demo(9001, SUPPLIERS[1]),
         maintype="application",
         subtype="xml",
         filename="faktura-9001.xml",
@@ -105,7 +105,7 @@ def test_a_file_in_the_watched_folder_becomes_an_invoice(system: TestEnv):
     anne = token(system, "anne", "accountant")
     inbox = system.data_dir / "inbox" / "demo"
     inbox.mkdir(parents=True, exist_ok=True)
-    (inbox / "skannet.xml.part").write_bytes(demo_invoice(9002))
+    (inbox / "skannet.xml.part").write_bytes(unique_demo(9002))
     (inbox / "skannet.xml.part").rename(inbox / "skannet.xml")
     time.sleep(0.1)
     row = wait_for(lambda: find_by_number("DEMO-9002", anne), timeout=60, what="the folder invoice")
@@ -123,7 +123,7 @@ def test_the_peppol_access_point_delivers_through_the_webhook(system: TestEnv):
         f"{PORTAL}/api/v1/peppol/inbound",
         headers=access_point,
         timeout=30,
-        content=demo_invoice(9003, SUPPLIERS[1]),
+        content=unique_demo(9003, SUPPLIERS[1]),
     )
     assert response.status_code == 201, response.text
     anne = token(system, "anne", "accountant")

@@ -3,11 +3,13 @@ rule ids, and the supplier gets a notice that says why and how to resend."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import httpx
 import pytest
 
 from fakturaportal.demo import demo_invoice
-from tests.e2e.system import PORTAL, token
+from tests.e2e.system import PORTAL, token, unique_demo
 from tests.infra import TestEnv, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -64,7 +66,7 @@ def test_a_valid_demo_invoice_passes_the_official_rules(system: TestEnv):
         f"{PORTAL}/api/v1/invoices",
         headers=anne,
         timeout=30,
-        files={"file": ("ok.xml", demo_invoice(7002), "application/xml")},
+        files={"file": ("ok.xml", unique_demo(7002), "application/xml")},
     )
     invoice_id = response.json()["invoice_id"]
     row = wait_for(
@@ -79,3 +81,56 @@ def test_a_valid_demo_invoice_passes_the_official_rules(system: TestEnv):
         what="validation of the demo invoice",
     )
     assert row["status"] == "awaiting-approval", row.get("findings")
+
+
+def upload(headers: dict[str, str], name: str, data: bytes) -> str:
+    response = httpx.post(
+        f"{PORTAL}/api/v1/invoices",
+        headers=headers,
+        timeout=30,
+        files={"file": (name, data, "application/xml")},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["invoice_id"])
+
+
+def settled_status(invoice_id: str, headers: dict[str, str]) -> dict:
+    return wait_for(
+        lambda: (
+            (r := httpx.get(f"{PORTAL}/api/v1/invoices/{invoice_id}", headers=headers).json()).get(
+                "status"
+            )
+            in ("awaiting-approval", "flagged", "rejected")
+            and r
+        ),
+        timeout=60,
+        what="validation",
+    )
+
+
+def test_the_same_number_again_is_flagged_naming_the_earlier_invoice(system: TestEnv):
+    from datetime import date, timedelta
+
+    anne = token(system, "anne", "accountant")
+    first = upload(anne, "a.xml", unique_demo(7101))
+    assert settled_status(first, anne)["status"] == "awaiting-approval"
+    # The supplier sends invoice DEMO-7101 again, re-issued a few days later: other bytes.
+    again_bytes = demo_invoice(
+        7101, lines=(("Vare", Decimal("7101.50")),), issued=date.today() - timedelta(days=3)
+    )
+    again = upload(anne, "b.xml", again_bytes)
+    row = settled_status(again, anne)
+    assert row["status"] == "flagged"
+    assert first in row["flag_reason"] or any(
+        first in (f.get("location") or "") for f in row["findings"] or []
+    )
+
+
+def test_same_supplier_and_amount_within_a_week_is_a_probable_duplicate(system: TestEnv):
+    anne = token(system, "anne", "accountant")
+    first = upload(anne, "a.xml", demo_invoice(7201, lines=(("Vare", Decimal("4321.00")),)))
+    assert settled_status(first, anne)["status"] == "awaiting-approval"
+    other = upload(anne, "b.xml", demo_invoice(7202, lines=(("Vare", Decimal("4321.00")),)))
+    row = settled_status(other, anne)
+    assert row["status"] == "flagged"
+    assert "Sannsynlig duplikat" in row["flag_reason"]
