@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from lxml import etree
 
-from services.validation.rules.engine import Doc, rule
+from services.validation.rules.engine import NS, Doc, per_document, rule
 
 Element = etree._Element
 CENT = Decimal("0.01")
@@ -127,6 +127,29 @@ def _with_code(
     doc: Doc, categories: Iterable[Element], code: str, *, vat: bool = True
 ) -> list[Element]:
     return [c for c in categories if _code(doc, c) == code and (not vat or _is_vat(doc, c))]
+
+
+_CATEGORY_TAGS = (f"{{{NS['cac']}}}TaxCategory", f"{{{NS['cac']}}}ClassifiedTaxCategory")
+
+
+@per_document
+def _codes_in_use(doc: Doc) -> frozenset[str]:
+    """The code of every TaxCategory and ClassifiedTaxCategory in the whole tree. Every rule of
+    a family looks only at categories with the family's code (lines, allowances, charges or the
+    breakdown, all of them among these), so a family whose code is not here cannot fire."""
+    tree = doc.root.getroottree()
+    return frozenset(_code(doc, category) for category in tree.iter(*_CATEGORY_TAGS))
+
+
+def _when_used(code: str, check: Callable[[Doc], Iterator[str]]) -> Callable[[Doc], Iterator[str]]:
+    """The check, skipped outright on documents that never use the category code."""
+
+    def gated(doc: Doc) -> Iterator[str]:
+        if code in _codes_in_use(doc):
+            yield from check(doc)
+
+    gated.__name__ = gated.__qualname__ = check.__name__
+    return gated
 
 
 # Party identifiers ------------------------------------------------------------------------------
@@ -651,7 +674,7 @@ def _register_family(fam: Family) -> None:
     }
     for number, check in checks.items():
         message_en, message_nb = texts[number]
-        rule(f"{fam.prefix}-{number}", message_en, message_nb)(check)
+        rule(f"{fam.prefix}-{number}", message_en, message_nb)(_when_used(fam.code, check))
 
 
 for _family in FAMILIES:
@@ -659,11 +682,11 @@ for _family in FAMILIES:
 
 
 def _k_breakdown(doc: Doc) -> bool:
-    return bool(_with_code(doc, _breakdown_categories(doc), "K"))
+    return "K" in _codes_in_use(doc) and bool(_with_code(doc, _breakdown_categories(doc), "K"))
 
 
 def _o_breakdown(doc: Doc) -> bool:
-    return bool(_with_code(doc, _breakdown_categories(doc), "O"))
+    return "O" in _codes_in_use(doc) and bool(_with_code(doc, _breakdown_categories(doc), "O"))
 
 
 @rule(

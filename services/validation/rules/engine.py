@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from lxml import etree
 
@@ -27,6 +28,7 @@ NS = {
     "cn": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
 }
 PREFIX_OF = {uri: prefix for prefix, uri in NS.items() if prefix in ("cbc", "cac")}
+T = TypeVar("T")
 RULE_MODULES = (
     "services.validation.rules.cen_core",
     "services.validation.rules.cen_vat",
@@ -55,6 +57,7 @@ class RuleSpec:
 
 Check = Callable[["Doc"], Iterable[str]]
 _REGISTRY: dict[str, tuple[RuleSpec, Check]] = {}
+_ORDERED: list[tuple[str, RuleSpec, Check]] = []
 
 
 def rule(
@@ -71,6 +74,7 @@ def rule(
         if rule_id in _REGISTRY:
             raise ValueError(f"rule {rule_id} registered twice")
         _REGISTRY[rule_id] = (RuleSpec(rule_id, flag, layer, message_en, message_nb), check)
+        _ORDERED.clear()
         return check
 
     return register
@@ -86,6 +90,13 @@ def _load() -> None:
         importlib.import_module(module)
 
 
+def _ordered_rules() -> list[tuple[str, RuleSpec, Check]]:
+    """The registry in rule-id order (sorted once, again only after a rule is registered)."""
+    if not _ORDERED:
+        _ORDERED.extend((rule_id, *_REGISTRY[rule_id]) for rule_id in sorted(_REGISTRY))
+    return _ORDERED
+
+
 def validate_document(
     root: etree._Element, layers: Iterable[Layer] = tuple(Layer), only: Iterable[str] | None = None
 ) -> list[Finding]:
@@ -95,8 +106,7 @@ def validate_document(
     names = set(only) if only is not None else None
     doc = Doc(root)
     findings: list[Finding] = []
-    for rule_id in sorted(_REGISTRY):
-        spec, check = _REGISTRY[rule_id]
+    for rule_id, spec, check in _ordered_rules():
         if spec.layer not in wanted or (names is not None and rule_id not in names):
             continue
         for location in check(doc):
@@ -130,6 +140,8 @@ class Doc:
             "cbc:CreditNoteTypeCode" if self.is_credit_note else "cbc:InvoiceTypeCode"
         )
         self._memo: dict[tuple[str, etree._Element], list[Any]] = {}
+        self._children: dict[etree._Element, dict[Any, list[etree._Element]]] = {}
+        self.shared: dict[Callable[[Doc], Any], Any] = {}
 
     def xpath(self, path: str, node: etree._Element | None = None) -> list[Any]:
         """Memoised per document: many rules ask the same questions of the same element."""
@@ -137,8 +149,42 @@ class Doc:
         key = (path, context)
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = cast(list[Any], compiled(path)(context))
+            found = self._memo[key] = self._evaluate(path, context)
         return found
+
+    def _evaluate(self, path: str, context: etree._Element) -> list[Any]:
+        """Plain child paths (and unions of them where at most one matches) are walked through
+        the per-element child index; everything else goes to libxml2's XPath. Same answers:
+        child steps keep document order, and a union with one non-empty side is that side."""
+        alternatives = child_paths(path)
+        if alternatives is not None:
+            matched = [found for steps in alternatives if (found := self._walk(context, steps))]
+            if len(matched) <= 1:
+                return matched[0] if matched else []
+        return cast(list[Any], compiled(path)(context))
+
+    def _walk(self, context: etree._Element, steps: ChildPath) -> list[Any]:
+        tags, attribute = steps
+        current = [context]
+        for tag in tags:
+            if len(current) == 1:
+                current = self.children(current[0], tag)
+            else:
+                current = [child for node in current for child in self.children(node, tag)]
+        if attribute is None:
+            return list(current)  # a copy: the child index stays as it is
+        values = (node.get(attribute) for node in current)
+        return [value for value in values if value is not None]
+
+    def children(self, node: etree._Element, tag: str) -> list[etree._Element]:
+        """The element children of `node` with this Clark tag, in document order (the node's
+        children are indexed by tag on first use)."""
+        index = self._children.get(node)
+        if index is None:
+            index = self._children[node] = {}
+            for child in node:
+                index.setdefault(child.tag, []).append(child)
+        return index.get(tag, [])
 
     def nodes(self, path: str, node: etree._Element | None = None) -> list[etree._Element]:
         return [n for n in self.xpath(path, node) if isinstance(n, etree._Element)]
@@ -194,8 +240,8 @@ class Doc:
             name = f"{prefix}:{qname.localname}" if prefix else qname.localname
             parent = current.getparent()
             if parent is not None:
-                same = [c for c in parent if c.tag == current.tag]
-                name += f"[{same.index(current) + 1}]"
+                before = sum(1 for _ in current.itersiblings(current.tag, preceding=True))
+                name += f"[{before + 1}]"
             steps.append(name)
             current = parent
         return "/" + "/".join(reversed(steps))
@@ -216,10 +262,49 @@ class Doc:
         return with_breakdown[0] if with_breakdown else (totals[0] if totals else None)
 
 
+def per_document(compute: Callable[[Doc], T]) -> Callable[[Doc], T]:
+    """A view of the document that several rules share: computed on first use, once per Doc."""
+
+    @functools.wraps(compute)
+    def shared(doc: Doc) -> T:
+        if compute not in doc.shared:
+            doc.shared[compute] = compute(doc)
+        return cast(T, doc.shared[compute])
+
+    return shared
+
+
 @functools.lru_cache(maxsize=4096)
 def compiled(path: str) -> etree.XPath:
     """Rules ask the same few hundred paths of every document: compile each once."""
     return etree.XPath(path, namespaces=NS)
+
+
+ChildPath = tuple[tuple[str, ...], str | None]
+"""Clark tags of child steps, and the attribute the path ends in (if any)."""
+_CHILD_STEP = re.compile(r"(cbc|cac):([A-Za-z]+)")
+_ATTRIBUTE_STEP = re.compile(r"@([A-Za-z]+)")
+
+
+@functools.lru_cache(maxsize=4096)
+def child_paths(path: str) -> tuple[ChildPath, ...] | None:
+    """`cac:A/cbc:B`, `cbc:B/@attr`, `@attr` and unions of such as child paths; None for any
+    other XPath (descendants, parents, predicates, functions)."""
+    alternatives = []
+    for alternative in path.split(" | "):
+        tags: list[str] = []
+        attribute = None
+        for position, step in enumerate(alternative.split("/")):
+            element = _CHILD_STEP.fullmatch(step)
+            if element is not None and attribute is None:
+                tags.append(f"{{{NS[element.group(1)]}}}{element.group(2)}")
+                continue
+            named = _ATTRIBUTE_STEP.fullmatch(step)
+            if named is None or attribute is not None or position != alternative.count("/"):
+                return None
+            attribute = named.group(1)
+        alternatives.append((tuple(tags), attribute))
+    return tuple(alternatives)
 
 
 def missing(doc: Doc, path: str, node: etree._Element | None = None) -> Iterator[str]:

@@ -17,7 +17,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from lxml import etree
 
 from services.validation.rules import codelists
-from services.validation.rules.engine import NS, Doc, Layer, rule
+from services.validation.rules.engine import NS, Doc, Layer, per_document, rule
 from shared.checkdigits import valid_orgnr
 from shared.schemas.events import Severity
 
@@ -95,10 +95,7 @@ def to_date(value: str | None) -> date | None:
 
 def descendants(doc: Doc, *local_names: str, prefix: str = "cbc") -> Iterator[etree._Element]:
     """Every element with one of these names anywhere in the document, in document order."""
-    wanted = {f"{{{_ns(prefix)}}}{name}" for name in local_names}
-    for node in doc.root.iter():
-        if node.tag in wanted:
-            yield node
+    return doc.root.iter(*(f"{{{_ns(prefix)}}}{name}" for name in local_names))
 
 
 def _ns(prefix: str) -> str:
@@ -238,11 +235,13 @@ def r007(doc: Doc) -> Iterator[str]:
     layer=PEPPOL,
 )
 def r008(doc: Doc) -> Iterator[str]:
-    for node in doc.root.iter():
-        if not isinstance(node.tag, str):
-            continue
-        has_child = any(isinstance(child.tag, str) for child in node)
-        if not has_child and not norm(string_value(node)):
+    for node in doc.root.iter(etree.Element):
+        if len(node) == 0:
+            empty = not (node.text or "").strip()  # no children: the string value is the text
+        else:
+            has_child = next(node.iterchildren(etree.Element), None) is not None
+            empty = not has_child and not norm(string_value(node))
+        if empty:
             yield doc.location(node)
 
 
@@ -452,10 +451,10 @@ def _amounts_in_document_currency(doc: Doc) -> Iterator[etree._Element]:
     cbc = _ns("cbc")
     names = {f"{{{cbc}}}{name}" for name in _AMOUNT_NAMES}
     tax_amount = f"{{{cbc}}}TaxAmount"
-    for node in doc.root.iter():
+    for node in doc.root.iter(*names, tax_amount):
         if node.tag in names:
             yield node
-        elif node.tag == tax_amount:
+        else:
             parent = node.getparent()
             if parent is None:
                 continue
@@ -825,15 +824,34 @@ for _reason, _category in codelists.VATEX_CATEGORY.items():
 # ---------------------------------------------------------------------------------------------
 
 
+_ENDPOINT_ID = f"{{{NS['cbc']}}}EndpointID"
+_COMPANY_ID = f"{{{NS['cbc']}}}CompanyID"
+_ID = f"{{{NS['cbc']}}}ID"
+_PARTY_IDENTIFICATION = f"{{{NS['cac']}}}PartyIdentification"
+
+
+@per_document
+def _identifiers_by_scheme(doc: Doc) -> dict[str, list[etree._Element]]:
+    """.//cbc:EndpointID | .//cac:PartyIdentification/cbc:ID | .//cbc:CompanyID, grouped by
+    their schemeID, each group in document order (one pass for all the scheme rules)."""
+    found: dict[str, list[etree._Element]] = {}
+    for node in doc.root.iterdescendants(_ENDPOINT_ID, _COMPANY_ID, _ID):
+        scheme = node.get("schemeID")
+        if scheme is None:
+            continue
+        if node.tag == _ID:
+            parent = node.getparent()
+            if parent is None or parent.tag != _PARTY_IDENTIFICATION:
+                continue
+        found.setdefault(scheme, []).append(node)
+    return found
+
+
 def identifiers(doc: Doc, scheme: str, endpoint_only: bool = False) -> Iterator[etree._Element]:
     """EndpointID, PartyIdentification/ID and CompanyID elements with this schemeID."""
-    path = f".//cbc:EndpointID[@schemeID = '{scheme}']"
-    if not endpoint_only:
-        path += (
-            f" | .//cac:PartyIdentification/cbc:ID[@schemeID = '{scheme}']"
-            f" | .//cbc:CompanyID[@schemeID = '{scheme}']"
-        )
-    yield from doc.nodes(path)
+    for node in _identifiers_by_scheme(doc).get(scheme, []):
+        if not endpoint_only or node.tag == _ENDPOINT_ID:
+            yield node
 
 
 def valid_gln(value: str) -> bool:
