@@ -35,6 +35,7 @@ RULE_MODULES = (
     "services.validation.rules.peppol",
     "services.validation.rules.norway",
     "services.validation.rules.cen_codelists",
+    "services.validation.rules.ubl_syntax",
 )
 
 
