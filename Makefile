@@ -66,7 +66,7 @@ schemas: ## regenerate JSON Schema files and the AsyncAPI document
 
 lint: venv ## ruff, and mypy --strict on the domain code and the shared plumbing
 	@$(VENV)/bin/ruff check .
-	@$(VENV)/bin/mypy --strict fakturaportal shared services/*/domain.py services/intake/ehf.py services/intake/capture.py services/intake/extractor.py services/intake/candidates.py services/intake/extract_table.py services/intake/pdftext.py services/intake/sandbox.py services/intake/ocr.py services/intake/imaging.py services/intake/mail.py services/intake/cii.py services/intake/app.py services/validation/rules services/validation/ehf.py services/validation/captured.py services/validation/notice.py services/validation/app.py services/validation/duplicates.py services/validation/config.py services/payment/pain001.py services/audit/projection.py
+	@$(VENV)/bin/mypy --strict fakturaportal shared services/*/domain.py services/intake/ehf.py services/intake/capture.py services/intake/extractor.py services/intake/candidates.py services/intake/extract_table.py services/intake/pdftext.py services/intake/sandbox.py services/intake/ocr.py services/intake/imaging.py services/intake/mail.py services/intake/cii.py services/intake/app.py services/validation/rules services/validation/ehf.py services/validation/captured.py services/validation/notice.py services/validation/app.py services/validation/duplicates.py services/validation/suppliers.py services/validation/config.py services/payment/pain001.py services/audit/projection.py
 
 test: install lint infra migrate ## lint, then the whole suite: unit, contract, integration, end-to-end
 	@$(VENV)/bin/pytest -ra

@@ -39,7 +39,7 @@ class DemoSupplier:
 
 SUPPLIERS = (
     DemoSupplier("Kontorrekvisita Nord AS", "974760673", "15030100007"),
-    DemoSupplier("Strøm og Lys AS", "923609016", "15030100007"),
+    DemoSupplier("Strøm og Lys AS", "923609016", "12060543214"),
 )
 BUYER = DemoSupplier("Demo Bedrift AS", "910747711", "15030100007")
 

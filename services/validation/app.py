@@ -26,6 +26,14 @@ from services.validation.duplicates import (
 )
 from services.validation.ehf import NotAnEhfDocument, validate_ehf
 from services.validation.notice import rejection_notice
+from services.validation.suppliers import (
+    AccountRegistry,
+    History,
+    account_of,
+    account_registry_id,
+    fraud_findings,
+    kid_pattern,
+)
 from shared.schemas.events import Finding, InvoiceCaptured, InvoiceRejected
 from shared.schemas.invoice import CaptureSource
 from shared.schemas.topics import Topic
@@ -77,15 +85,47 @@ class ValidationApp(ServiceApplication):
         ledger = found or SupplierLedger(tenant_id=payload.tenant_id, supplier=supplier)
         entry = Entry.of(str(payload.invoice_id), invoice)
         earlier = ledger.earlier()
+        meta = meta_from(message)
         findings = duplicate_findings(earlier, entry, self.validation.duplicate_window_days)
+        findings += self._payment_details(payload, supplier, ledger, meta, findings, processing)
         credited = (
             credited_invoice(earlier, entry, invoice.preceding_invoice)
             if entry.credit_note
             else None
         )
-        ledger.record(entry=entry.as_dict(), meta=meta_from(message))
+        ledger.record(entry=entry.as_dict(), meta=meta)
         processing.collect_events(ledger)
         return findings, credited.invoice_id if credited else None
+
+    def _payment_details(
+        self,
+        payload: InvoiceCaptured,
+        supplier: str,
+        ledger: SupplierLedger,
+        meta: dict[str, str],
+        flagged: list[Finding],
+        processing: ProcessingEvent[UUID],
+    ) -> list[Finding]:
+        """Possible payment diversion: a new account or KID pattern, or another's account."""
+        account = account_of(payload.invoice)
+        pattern = kid_pattern(payload.invoice.payment_id)
+        registry_id = account_registry_id(payload.tenant_id)
+        found = cast(AccountRegistry | None, self.get_or_none(registry_id))
+        registry = found or AccountRegistry(tenant_id=payload.tenant_id)
+        history = History(frozenset(ledger.accounts), frozenset(ledger.kid_patterns))
+        owner = registry.owners.get(account) if account else None
+        findings = fraud_findings(history, account, pattern, owner, supplier)
+        if not findings and not flagged and payload.invoice.kind.value != "credit-note":
+            ledger.trust(account=account, kid_pattern=pattern, meta=meta)
+            if account and account not in registry.owners:
+                registry.learn(
+                    account=account,
+                    supplier=supplier,
+                    invoice_id=str(payload.invoice_id),
+                    meta=meta,
+                )
+                processing.collect_events(registry)
+        return findings
 
     def findings_for(self, payload: InvoiceCaptured) -> list[Finding]:
         """EHF originals get the official rule set; PDF and OCR captures the checks that apply."""

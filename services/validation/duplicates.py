@@ -142,10 +142,20 @@ class SupplierLedger(Aggregate):
     @event("Opened")
     def __init__(self, tenant_id: str, supplier: str) -> None:
         self.entries: list[dict[str, Any]] = []
+        self.accounts: list[str] = []
+        self.kid_patterns: list[str] = []
 
     @event("DocumentRecorded")
     def record(self, entry: dict[str, Any], meta: dict[str, str]) -> None:
         self.entries.append(entry)
+
+    @event("PaymentDetailsTrusted")
+    def trust(self, account: str | None, kid_pattern: str | None, meta: dict[str, str]) -> None:
+        """An accepted invoice teaches what the supplier's account and KID look like."""
+        if account and account not in self.accounts:
+            self.accounts.append(account)
+        if kid_pattern and kid_pattern not in self.kid_patterns:
+            self.kid_patterns.append(kid_pattern)
 
     def earlier(self) -> list[Entry]:
         return [Entry.from_dict(e) for e in self.entries]

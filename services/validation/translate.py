@@ -9,6 +9,7 @@ from eventsourcing.domain import DomainEventProtocol
 from fakturaportal.relay import Publication
 from services.validation.domain import ValidationCase
 from services.validation.duplicates import DUPLICATE_RULES
+from services.validation.suppliers import FRAUD_RULES
 from shared.schemas.events import (
     Finding,
     InvoiceFlagged,
@@ -30,7 +31,7 @@ def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
                     )
                 )
             ]
-        duplicates = [f for f in findings if f.rule_id in DUPLICATE_RULES]
+        duplicates = [f for f in findings if f.rule_id in DUPLICATE_RULES | FRAUD_RULES]
         if duplicates:
             return [
                 Publication(

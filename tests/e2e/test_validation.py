@@ -134,3 +134,19 @@ def test_same_supplier_and_amount_within_a_week_is_a_probable_duplicate(system: 
     row = settled_status(other, anne)
     assert row["status"] == "flagged"
     assert "Sannsynlig duplikat" in row["flag_reason"]
+
+
+def test_a_new_bank_account_for_a_known_supplier_is_flagged_as_possible_fraud(system: TestEnv):
+    from fakturaportal.demo import SUPPLIERS, DemoSupplier
+
+    anne = token(system, "anne", "accountant")
+    known = SUPPLIERS[1]
+    first = upload(anne, "a.xml", demo_invoice(7301, known, lines=(("Strøm", Decimal("7301.00")),)))
+    assert settled_status(first, anne)["status"] == "awaiting-approval"
+    diverted = DemoSupplier(known.name, known.orgnr, "97100500128", known.email)
+    other = upload(
+        anne, "b.xml", demo_invoice(7302, diverted, lines=(("Strøm", Decimal("7302.00")),))
+    )
+    row = settled_status(other, anne)
+    assert row["status"] == "flagged"
+    assert "97100500128" in row["flag_reason"]
