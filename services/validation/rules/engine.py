@@ -76,6 +76,7 @@ def rule(
             raise ValueError(f"rule {rule_id} registered twice")
         _REGISTRY[rule_id] = (RuleSpec(rule_id, flag, layer, message_en, message_nb), check)
         _ORDERED.clear()
+        _selected.cache_clear()
         return check
 
     return register
@@ -98,18 +99,28 @@ def _ordered_rules() -> list[tuple[str, RuleSpec, Check]]:
     return _ORDERED
 
 
+@functools.lru_cache(maxsize=64)
+def _selected(
+    layers: frozenset[Layer], names: frozenset[str] | None
+) -> tuple[tuple[str, RuleSpec, Check], ...]:
+    """The rules of these layers (and names, if given) in rule-id order; forgotten whenever a
+    rule is registered."""
+    return tuple(
+        (rule_id, spec, check)
+        for rule_id, spec, check in _ordered_rules()
+        if spec.layer in layers and (names is None or rule_id in names)
+    )
+
+
 def validate_document(
     root: etree._Element, layers: Iterable[Layer] = tuple(Layer), only: Iterable[str] | None = None
 ) -> list[Finding]:
     """Every finding of the chosen layers (or only the named rules), in rule-id order."""
     _load()
-    wanted = set(layers)
-    names = set(only) if only is not None else None
+    names = frozenset(only) if only is not None else None
     doc = Doc(root)
     findings: list[Finding] = []
-    for rule_id, spec, check in _ordered_rules():
-        if spec.layer not in wanted or (names is not None and rule_id not in names):
-            continue
+    for rule_id, spec, check in _selected(frozenset(layers), names):
         for location in check(doc):
             findings.append(
                 Finding(
@@ -162,7 +173,53 @@ class Doc:
             matched = [found for steps in alternatives if (found := self._walk(context, steps))]
             if len(matched) <= 1:
                 return matched[0] if matched else []
+        descendants = descendant_paths(path)
+        if descendants is not None and (
+            context is self.top or not any(relative for relative, _, _ in descendants)
+        ):
+            return self._from_tag_index(context, descendants)
         return cast(list[Any], compiled(path)(context))
+
+    def _from_tag_index(
+        self, context: etree._Element, alternatives: tuple[DescendantPath, ...]
+    ) -> list[etree._Element]:
+        """`//a:B/c:D[@e]` (and `.//…` from the top element, and unions of such) from the
+        per-document tag index. Several sources are merged back into document order."""
+        found: list[etree._Element] = []
+        sources = 0
+        for relative, tags, attribute in alternatives:
+            nodes = self.by_tag.get(tags[0], [])
+            if relative:
+                nodes = [node for node in nodes if node is not context]
+            for tag in tags[1:]:
+                sources += len(nodes) > 1
+                nodes = [child for node in nodes for child in self.children(node, tag)]
+            if attribute is not None:
+                nodes = [node for node in nodes if node.get(attribute) is not None]
+            sources += bool(nodes)
+            found.extend(nodes)
+        if sources > 1:
+            position = self.positions
+            found = sorted(dict.fromkeys(found), key=position.__getitem__)
+        return found
+
+    @cached_property
+    def top(self) -> etree._Element:
+        """The tree's top element (what an absolute `//` path searches from)."""
+        return self.tree.getroot()
+
+    @cached_property
+    def by_tag(self) -> dict[Any, list[etree._Element]]:
+        """Every element of the tree by Clark tag, in document order (one pass, on first use)."""
+        index: dict[Any, list[etree._Element]] = {}
+        for node in self.top.iter():
+            index.setdefault(node.tag, []).append(node)
+        return index
+
+    @cached_property
+    def positions(self) -> dict[etree._Element, int]:
+        """Each element's place in document order."""
+        return {node: place for place, node in enumerate(self.top.iter())}
 
     def _walk(self, context: etree._Element, steps: ChildPath) -> list[Any]:
         tags, attribute = steps
@@ -305,6 +362,29 @@ def child_paths(path: str) -> tuple[ChildPath, ...] | None:
                 return None
             attribute = named.group(1)
         alternatives.append((tuple(tags), attribute))
+    return tuple(alternatives)
+
+
+DescendantPath = tuple[bool, tuple[str, ...], str | None]
+"""`.//` (True) or `//`, Clark tags of the steps, and the attribute the last step must carry."""
+_DESCENDANT_PATH = re.compile(
+    r"(\.?)//((?:cbc|cac):[A-Za-z]+(?:/(?:cbc|cac):[A-Za-z]+)*)(?:\[@([A-Za-z]+)\])?"
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def descendant_paths(path: str) -> tuple[DescendantPath, ...] | None:
+    """`//cac:A/cbc:B`, `.//cbc:B[@attr]` and unions of such; None for any other XPath."""
+    alternatives = []
+    for alternative in path.split(" | "):
+        match = _DESCENDANT_PATH.fullmatch(alternative)
+        if match is None:
+            return None
+        tags = tuple(
+            f"{{{NS[prefix]}}}{name}"
+            for prefix, name in (step.split(":") for step in match.group(2).split("/"))
+        )
+        alternatives.append((bool(match.group(1)), tags, match.group(3)))
     return tuple(alternatives)
 
 
