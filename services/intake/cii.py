@@ -8,8 +8,6 @@ value (an amount that is not an xs:decimal, a date that is not format 102) becom
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -17,7 +15,7 @@ from typing import Any, cast
 
 from lxml import etree
 
-from services.intake.ehf import MAX_EMBEDDED_BYTES, EmbeddedDocument, structured_provenance
+from services.intake.ehf import EmbeddedDocument, decode_binary_object, structured_provenance
 from shared.schemas.invoice import (
     AllowanceCharge,
     CanonicalInvoice,
@@ -231,14 +229,9 @@ def embedded_documents(root: etree._Element) -> list[EmbeddedDocument]:
     found = []
     for index, ref in enumerate(_supporting_references(root)):
         for blob in _nodes(ref, "ram:AttachmentBinaryObject"):
-            text = "".join(str(part) for part in blob.itertext()).strip()
-            if not text or len(text) > MAX_EMBEDDED_BYTES * 4 // 3 + 4:
-                continue
-            try:
-                data = base64.b64decode(text, validate=False)
-            except (binascii.Error, ValueError):
-                continue
-            found.append(EmbeddedDocument(index, blob.get("mimeCode"), blob.get("filename"), data))
+            document = decode_binary_object(index, blob)
+            if document is not None:
+                found.append(document)
     return found
 
 

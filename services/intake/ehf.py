@@ -187,19 +187,26 @@ class EmbeddedDocument:
 MAX_EMBEDDED_BYTES = 20 * 1024 * 1024
 
 
+def decode_binary_object(index: int, blob: etree._Element) -> EmbeddedDocument | None:
+    """A base64 attachment (BT-125, UBL or CII), decoded; None when empty, too big or not base64."""
+    text = "".join(str(part) for part in blob.itertext()).strip()
+    if not text or len(text) > MAX_EMBEDDED_BYTES * 4 // 3 + 4:
+        return None
+    try:
+        data = base64.b64decode(text, validate=False)
+    except (binascii.Error, ValueError):
+        return None
+    return EmbeddedDocument(index, blob.get("mimeCode"), blob.get("filename"), data)
+
+
 def embedded_documents(root: etree._Element) -> list[EmbeddedDocument]:
     """Decode `AdditionalDocumentReference/Attachment/EmbeddedDocumentBinaryObject` (BT-125)."""
     found = []
     for index, ref in enumerate(_nodes(root, "cac:AdditionalDocumentReference")):
         for blob in _nodes(ref, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject"):
-            text = "".join(str(part) for part in blob.itertext()).strip()
-            if not text or len(text) > MAX_EMBEDDED_BYTES * 4 // 3 + 4:
-                continue
-            try:
-                data = base64.b64decode(text, validate=False)
-            except (binascii.Error, ValueError):
-                continue
-            found.append(EmbeddedDocument(index, blob.get("mimeCode"), blob.get("filename"), data))
+            document = decode_binary_object(index, blob)
+            if document is not None:
+                found.append(document)
     return found
 
 
