@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
+from typing import cast
 
 from lxml import etree
 
@@ -50,7 +51,7 @@ _VAT = "[cac:TaxScheme/cbc:ID[translate(normalize-space(.), 'vat', 'VAT') = 'VAT
 
 
 def _string(node: Element | str) -> str:
-    return node if isinstance(node, str) else "".join(str(t) for t in node.itertext())
+    return node if isinstance(node, str) else "".join(cast(Iterator[str], node.itertext()))
 
 
 def _number(raw: str) -> Decimal:

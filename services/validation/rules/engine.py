@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -57,8 +57,11 @@ class RuleSpec:
 
 
 Check = Callable[["Doc"], Iterable[str]]
+Hits = Callable[["Doc"], Mapping[str, Sequence[str]]]
+"""A shared per-document table of findings: rule id -> its locations (absent: none)."""
 _REGISTRY: dict[str, tuple[RuleSpec, Check]] = {}
 _ORDERED: list[tuple[str, RuleSpec, Check]] = []
+_TABLES: dict[str, Hits] = {}
 
 
 def rule(
@@ -82,6 +85,29 @@ def rule(
     return register
 
 
+def table_rule(
+    rule_id: str,
+    message_en: str,
+    message_nb: str,
+    hits: Hits,
+    *,
+    layer: Layer = Layer.CEN,
+    flag: Severity = Severity.FATAL,
+) -> Check:
+    """Register a rule whose findings `hits(doc)` already holds (one walk answering hundreds
+    of rules). It is an ordinary rule to everyone; the runner reads a run of such rules with
+    one look at the table instead of calling each."""
+
+    def check(doc: Doc) -> Sequence[str]:
+        return hits(doc).get(rule_id, ())
+
+    check.__name__ = f"check_{rule_id.replace('-', '_')}"
+    registered = rule(rule_id, message_en, message_nb, layer=layer, flag=flag)(check)
+    _TABLES[rule_id] = hits
+    _selected.cache_clear()
+    return registered
+
+
 def all_rules() -> dict[str, RuleSpec]:
     _load()
     return {rule_id: spec for rule_id, (spec, _) in _REGISTRY.items()}
@@ -99,17 +125,35 @@ def _ordered_rules() -> list[tuple[str, RuleSpec, Check]]:
     return _ORDERED
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """Consecutive selected rules answered by one table, each with its place in the run."""
+
+    hits: Hits
+    rules: dict[str, tuple[int, RuleSpec]]
+
+
+_Step = tuple[str, RuleSpec, Check] | _Batch
+
+
 @functools.lru_cache(maxsize=64)
-def _selected(
-    layers: frozenset[Layer], names: frozenset[str] | None
-) -> tuple[tuple[str, RuleSpec, Check], ...]:
-    """The rules of these layers (and names, if given) in rule-id order; forgotten whenever a
-    rule is registered."""
-    return tuple(
-        (rule_id, spec, check)
-        for rule_id, spec, check in _ordered_rules()
-        if spec.layer in layers and (names is None or rule_id in names)
-    )
+def _selected(layers: frozenset[Layer], names: frozenset[str] | None) -> tuple[_Step, ...]:
+    """The rules of these layers (and names, if given) in rule-id order, runs of table rules
+    of the same table as one batch; forgotten whenever a rule is registered."""
+    steps: list[_Step] = []
+    for rule_id, spec, check in _ordered_rules():
+        if spec.layer not in layers or (names is not None and rule_id not in names):
+            continue
+        hits = _TABLES.get(rule_id)
+        if hits is None:
+            steps.append((rule_id, spec, check))
+            continue
+        last = steps[-1] if steps else None
+        if not isinstance(last, _Batch) or last.hits is not hits:
+            last = _Batch(hits, {})
+            steps.append(last)
+        last.rules[rule_id] = (len(last.rules), spec)
+    return tuple(steps)
 
 
 def validate_document(
@@ -120,18 +164,30 @@ def validate_document(
     names = frozenset(only) if only is not None else None
     doc = Doc(root)
     findings: list[Finding] = []
-    for rule_id, spec, check in _selected(frozenset(layers), names):
-        for location in check(doc):
-            findings.append(
-                Finding(
-                    rule_id=rule_id,
-                    flag=spec.flag,
-                    message_en=spec.message_en,
-                    message_nb=spec.message_nb,
-                    location=location,
-                )
+    for step in _selected(frozenset(layers), names):
+        if isinstance(step, _Batch):
+            table = step.hits(doc)
+            found = sorted(
+                (step.rules[rule_id], rule_id) for rule_id in table if rule_id in step.rules
             )
+            for (_, spec), rule_id in found:
+                for location in table[rule_id]:
+                    findings.append(_finding(rule_id, spec, location))
+        else:
+            rule_id, spec, check = step
+            for location in check(doc):
+                findings.append(_finding(rule_id, spec, location))
     return findings
+
+
+def _finding(rule_id: str, spec: RuleSpec, location: str) -> Finding:
+    return Finding(
+        rule_id=rule_id,
+        flag=spec.flag,
+        message_en=spec.message_en,
+        message_nb=spec.message_nb,
+        location=location,
+    )
 
 
 class Doc:
@@ -154,6 +210,7 @@ class Doc:
         self._memo: dict[tuple[str, etree._Element], list[Any]] = {}
         self._children: dict[etree._Element, dict[Any, list[etree._Element]]] = {}
         self.shared: dict[Callable[[Doc], Any], Any] = {}
+        self._blank_leaves: list[etree._Element] | None = None
 
     def xpath(self, path: str, node: etree._Element | None = None) -> list[Any]:
         """Memoised per document: many rules ask the same questions of the same element."""
@@ -161,6 +218,12 @@ class Doc:
         key = (path, context)
         found = self._memo.get(key)
         if found is None:
+            tag = single_child_tag(path)
+            if tag is not None:  # the commonest question, answered without the detours
+                index = self._children.get(context)
+                if index is not None:
+                    found = self._memo[key] = list(index.get(tag, ()))
+                    return found
             found = self._memo[key] = self._evaluate(path, context)
         return found
 
@@ -170,6 +233,8 @@ class Doc:
         child steps keep document order, and a union with one non-empty side is that side."""
         alternatives = child_paths(path)
         if alternatives is not None:
+            if len(alternatives) == 1:
+                return self._walk(context, alternatives[0])
             matched = [found for steps in alternatives if (found := self._walk(context, steps))]
             if len(matched) <= 1:
                 return matched[0] if matched else []
@@ -188,12 +253,17 @@ class Doc:
         found: list[etree._Element] = []
         sources = 0
         for relative, tags, attribute in alternatives:
-            nodes = self.by_tag.get(tags[0], [])
+            first = tags[0]
+            if first.endswith(_VAT_MARK):
+                nodes = self.by_tag.get(first[: -len(_VAT_MARK)], [])
+                nodes = [node for node in nodes if self._vat_scheme(node)]
+            else:
+                nodes = self.by_tag.get(first, [])
             if relative:
                 nodes = [node for node in nodes if node is not context]
             for tag in tags[1:]:
                 sources += len(nodes) > 1
-                nodes = [child for node in nodes for child in self.children(node, tag)]
+                nodes = [child for node in nodes for child in self._step(node, tag)]
             if attribute is not None:
                 nodes = [node for node in nodes if node.get(attribute) is not None]
             sources += bool(nodes)
@@ -210,11 +280,29 @@ class Doc:
 
     @cached_property
     def by_tag(self) -> dict[Any, list[etree._Element]]:
-        """Every element of the tree by Clark tag, in document order (one pass, on first use)."""
+        """Every element of the tree by Clark tag, in document order (one pass, on first use).
+        The same pass notes what PEPPOL-EN16931-R008 needs (see `blank_leaves`)."""
         index: dict[Any, list[etree._Element]] = {}
+        blank_leaves: list[etree._Element] = []
+        other_children = False
         for node in self.top.iter():
-            index.setdefault(node.tag, []).append(node)
+            tag = node.tag
+            index.setdefault(tag, []).append(node)
+            if not isinstance(tag, str):
+                other_children = True  # a comment or processing instruction
+            elif len(node) == 0 and not (node.text or "").strip():
+                blank_leaves.append(node)
+        self._blank_leaves = None if other_children else blank_leaves
         return index
+
+    @property
+    def blank_leaves(self) -> list[etree._Element] | None:
+        """Elements without children whose text is blank, in document order, from the one
+        walk of `by_tag`; None when that is not the whole answer to 'which elements are
+        empty' (the tree has comments or processing instructions, or the root is not the
+        tree's top)."""
+        _ = self.by_tag
+        return self._blank_leaves if self.root is self.top else None
 
     @cached_property
     def positions(self) -> dict[etree._Element, int]:
@@ -223,16 +311,40 @@ class Doc:
 
     def _walk(self, context: etree._Element, steps: ChildPath) -> list[Any]:
         tags, attribute = steps
+        if len(tags) == 1 and attribute is None:
+            tag = tags[0]
+            if tag[-1] != "]":
+                return list(self.children(context, tag))  # a copy: the index stays as it is
+            return self._step(context, tag)
         current = [context]
         for tag in tags:
+            step = self.children if tag[-1] != "]" else self._step
             if len(current) == 1:
-                current = self.children(current[0], tag)
+                current = step(current[0], tag)
             else:
-                current = [child for node in current for child in self.children(node, tag)]
+                current = [child for node in current for child in step(node, tag)]
         if attribute is None:
             return list(current)  # a copy: the child index stays as it is
         values = (node.get(attribute) for node in current)
         return [value for value in values if value is not None]
+
+    def _step(self, node: etree._Element, tag: str) -> list[etree._Element]:
+        """A child step: `children`, and only those with a VAT tax scheme when the tag
+        carries the VAT mark (see `VAT_SCHEME`)."""
+        if tag.endswith(_VAT_MARK):
+            found = self.children(node, tag[: -len(_VAT_MARK)])
+            return [child for child in found if self._vat_scheme(child)]
+        return self.children(node, tag)
+
+    def _vat_scheme(self, node: etree._Element) -> bool:
+        """`VAT_SCHEME` holds for the node: a cac:TaxScheme/cbc:ID whose normalised string
+        value is 'VAT' with v, a and t upper-cased (XPath's whitespace is the only space)."""
+        for scheme in self.children(node, _TAX_SCHEME):
+            for identifier in self.children(scheme, _ID):
+                value = "".join(cast(Iterator[str], identifier.itertext())).strip(_XML_SPACE)
+                if value.translate(_VAT_CASE) == "VAT":
+                    return True
+        return False
 
     def children(self, node: etree._Element, tag: str) -> list[etree._Element]:
         """The element children of `node` with this Clark tag, in document order (the node's
@@ -245,11 +357,16 @@ class Doc:
         return index.get(tag, [])
 
     def nodes(self, path: str, node: etree._Element | None = None) -> list[etree._Element]:
-        return [n for n in self.xpath(path, node) if isinstance(n, etree._Element)]
+        found = self.xpath(path, node)
+        if selects_elements(path):
+            return list(found)
+        return [n for n in found if isinstance(n, etree._Element)]
 
     def first(self, path: str, node: etree._Element | None = None) -> etree._Element | None:
-        found = self.nodes(path, node)
-        return found[0] if found else None
+        for found in self.xpath(path, node):
+            if isinstance(found, etree._Element):
+                return found
+        return None
 
     def text(self, path: str, node: etree._Element | None = None) -> str | None:
         """Normalised text of the first match (element or attribute); None when absent."""
@@ -340,7 +457,15 @@ def compiled(path: str) -> etree.XPath:
 
 ChildPath = tuple[tuple[str, ...], str | None]
 """Clark tags of child steps, and the attribute the path ends in (if any)."""
-_CHILD_STEP = re.compile(r"(cbc|cac):([A-Za-z]+)")
+_CHILD_STEP = re.compile(r"(cbc|cac):([A-Za-z]+)(\[VAT\])?")
+VAT_SCHEME = "[cac:TaxScheme/cbc:ID[translate(normalize-space(.), 'vat', 'VAT') = 'VAT']]"
+"""The predicate 'whose tax scheme is VAT' the rules put on tax categories and party tax
+schemes; `Doc` answers paths with it in Python (the step's Clark tag then ends in `_VAT_MARK`)."""
+_VAT_MARK = "[VAT]"
+_TAX_SCHEME = f"{{{NS['cac']}}}TaxScheme"
+_ID = f"{{{NS['cbc']}}}ID"
+_XML_SPACE = " \t\r\n"
+_VAT_CASE = str.maketrans("vat", "VAT")
 _ATTRIBUTE_STEP = re.compile(r"@([A-Za-z]+)")
 
 
@@ -349,13 +474,14 @@ def child_paths(path: str) -> tuple[ChildPath, ...] | None:
     """`cac:A/cbc:B`, `cbc:B/@attr`, `@attr` and unions of such as child paths; None for any
     other XPath (descendants, parents, predicates, functions)."""
     alternatives = []
-    for alternative in path.split(" | "):
+    for alternative in path.replace(VAT_SCHEME, _VAT_MARK).split(" | "):
         tags: list[str] = []
         attribute = None
         for position, step in enumerate(alternative.split("/")):
             element = _CHILD_STEP.fullmatch(step)
             if element is not None and attribute is None:
-                tags.append(f"{{{NS[element.group(1)]}}}{element.group(2)}")
+                tag = f"{{{NS[element.group(1)]}}}{element.group(2)}{element.group(3) or ''}"
+                tags.append(tag)
                 continue
             named = _ATTRIBUTE_STEP.fullmatch(step)
             if named is None or attribute is not None or position != alternative.count("/"):
@@ -365,10 +491,33 @@ def child_paths(path: str) -> tuple[ChildPath, ...] | None:
     return tuple(alternatives)
 
 
+@functools.lru_cache(maxsize=4096)
+def single_child_tag(path: str) -> str | None:
+    """The Clark tag of a path that is one plain child step (`cbc:ID`), else None."""
+    alternatives = child_paths(path)
+    if alternatives is None or len(alternatives) != 1:
+        return None
+    tags, attribute = alternatives[0]
+    if len(tags) != 1 or attribute is not None or tags[0].endswith(_VAT_MARK):
+        return None
+    return tags[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def selects_elements(path: str) -> bool:
+    """The path is one that `Doc` answers with elements only (child steps without an
+    attribute, or the descendant paths of the tag index)."""
+    alternatives = child_paths(path)
+    if alternatives is not None:
+        return all(attribute is None for _, attribute in alternatives)
+    return descendant_paths(path) is not None
+
+
 DescendantPath = tuple[bool, tuple[str, ...], str | None]
 """`.//` (True) or `//`, Clark tags of the steps, and the attribute the last step must carry."""
 _DESCENDANT_PATH = re.compile(
-    r"(\.?)//((?:cbc|cac):[A-Za-z]+(?:/(?:cbc|cac):[A-Za-z]+)*)(?:\[@([A-Za-z]+)\])?"
+    r"(\.?)//((?:cbc|cac):[A-Za-z]+(?:\[VAT\])?(?:/(?:cbc|cac):[A-Za-z]+(?:\[VAT\])?)*)"
+    r"(?:\[@([A-Za-z]+)\])?"
 )
 
 
@@ -376,7 +525,7 @@ _DESCENDANT_PATH = re.compile(
 def descendant_paths(path: str) -> tuple[DescendantPath, ...] | None:
     """`//cac:A/cbc:B`, `.//cbc:B[@attr]` and unions of such; None for any other XPath."""
     alternatives = []
-    for alternative in path.split(" | "):
+    for alternative in path.replace(VAT_SCHEME, _VAT_MARK).split(" | "):
         match = _DESCENDANT_PATH.fullmatch(alternative)
         if match is None:
             return None

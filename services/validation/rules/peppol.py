@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from typing import cast
 
 from lxml import etree
 
@@ -60,7 +61,7 @@ def raw_text(node: etree._Element) -> str:
 
 
 def string_value(node: etree._Element) -> str:
-    return "".join(str(part) for part in node.itertext())
+    return "".join(cast(Iterator[str], node.itertext()))
 
 
 def to_decimal(value: str | None) -> Decimal | None:
@@ -235,6 +236,11 @@ def r007(doc: Doc) -> Iterator[str]:
     layer=PEPPOL,
 )
 def r008(doc: Doc) -> Iterator[str]:
+    blank_leaves = doc.blank_leaves
+    if blank_leaves is not None:  # the common case, from the shared walk
+        for node in blank_leaves:
+            yield doc.location(node)
+        return
     for node in doc.root.iter(etree.Element):
         if len(node) == 0:
             empty = not (node.text or "").strip()  # no children: the string value is the text

@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from lxml import etree
 
-from services.validation.rules.engine import NS, Doc, rule
+from services.validation.rules.engine import NS, Doc, rule, table_rule
 from shared.schemas.events import Severity
 
 Element = etree._Element
@@ -46,7 +46,7 @@ def _local(tag: str) -> str:
 
 def _string(node: Element) -> str:
     """XPath string value of an element (all its text, not normalised)."""
-    return "".join(str(part) for part in node.itertext())
+    return "".join(cast(Iterator[str], node.itertext()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -937,12 +937,13 @@ def _register_table() -> None:
             english, element = "extensions", "utvidelser (extensions)"
         else:
             english = element = row.element
-        rule(
+        table_rule(
             row.rule_id,
             f"A UBL invoice should not include the {english}",
             f"En UBL-faktura bør ikke inneholde {element}",
+            _hits,
             flag=Severity.WARNING,
-        )(_hits_of(row.rule_id))
+        )
     for anywhere in ANYWHERE:
         fatal = anywhere.flag is Severity.FATAL
         if fatal:
@@ -954,39 +955,39 @@ def _register_table() -> None:
         else:
             element = anywhere.message_en.removeprefix("the ").removeprefix("a ")
             norsk = f"En UBL-faktura bør ikke inneholde {element}"
-        rule(
+        table_rule(
             anywhere.rule_id,
             f"A UBL invoice {'shall' if fatal else 'should'} not include {anywhere.message_en}",
             norsk,
+            _hits,
             flag=anywhere.flag,
-        )(_hits_of(anywhere.rule_id))
-    rule(
+        )
+    table_rule(
         "UBL-CR-002",
         "A UBL invoice should not include the UBLVersionID or it should be 2.1",
         "En UBL-faktura bør ikke inneholde UBLVersionID, eller den bør være 2.1",
+        _hits,
         flag=Severity.WARNING,
-    )(_hits_of("UBL-CR-002"))
-    rule(
+    )
+    table_rule(
         "UBL-CR-663",
         "A UBL invoice should not include the unitCodeListID",
         "En UBL-faktura bør ikke inneholde unitCodeListID",
+        _hits,
         flag=Severity.WARNING,
-    )(_hits_of("UBL-CR-663"))
+    )
     for attribute, (rule_id, english) in DT_ATTRIBUTES.items():
-        rule(
+        table_rule(
             rule_id,
             english,
             f"Attributtet {attribute} bør ikke brukes",
+            _hits,
             flag=Severity.WARNING,
-        )(_hits_of(rule_id))
+        )
 
 
-def _hits_of(rule_id: str) -> Callable[[Doc], Iterable[str]]:
-    def check(doc: Doc) -> Iterable[str]:
-        return _scan(doc).hits.get(rule_id, ())
-
-    check.__name__ = f"check_{rule_id.replace('-', '_')}"
-    return check
+def _hits(doc: Doc) -> dict[str, list[str]]:
+    return _scan(doc).hits
 
 
 _register_table()
