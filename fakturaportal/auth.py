@@ -27,6 +27,7 @@ ROLES = frozenset(
         "finance-admin",
         "auditor",
         "access-point",
+        "erp",
     }
 )
 

@@ -18,7 +18,7 @@ from shared.schemas.envelope import (
     event_type,
     header_pairs,
 )
-from shared.schemas.events import EVENT_MODELS, EventPayload
+from shared.schemas.events import EVENT_MODELS, Payload
 from shared.schemas.topics import Topic
 
 EVENT_ID_NAMESPACE = uuid5(NAMESPACE_URL, "https://fakturaportal.no/events")
@@ -43,7 +43,7 @@ class UndecodableMessage(ValueError):
 @dataclass(frozen=True)
 class InboundMessage:
     envelope: Envelope
-    payload: EventPayload
+    payload: Payload
     topic: Topic
     partition: int = 0
     offset: int = 0
@@ -74,7 +74,7 @@ def event_id(*parts: object) -> str:
 
 
 def encode(
-    payload: EventPayload,
+    payload: Payload,
     *,
     source: str,
     ce_id: str,
@@ -89,7 +89,7 @@ def encode(
         id=ce_id,
         source=source,
         type=event_type(topic),
-        subject=str(payload.invoice_id),
+        subject=str(payload.subject_id),
         time=time,
         tenantid=payload.tenant_id,
         correlationid=correlation_id,
@@ -98,7 +98,7 @@ def encode(
     )
     return OutboundRecord(
         topic=f"{topic_prefix}{topic.value}",
-        key=str(payload.invoice_id).encode(),
+        key=str(payload.subject_id).encode(),
         value=payload.model_dump_json().encode(),
         headers=[*envelope.to_headers()],
     )
@@ -121,7 +121,7 @@ def decode(record: KafkaRecord, topic_prefix: str = "") -> InboundMessage:
         raise UndecodableMessage(str(exc)) from exc
     except ValidationError as exc:
         raise UndecodableMessage(f"payload does not match {envelope.type}: {exc}") from exc
-    if str(payload.invoice_id) != envelope.subject or payload.tenant_id != envelope.tenantid:
+    if str(payload.subject_id) != envelope.subject or payload.tenant_id != envelope.tenantid:
         raise UndecodableMessage("ce_subject/ce_tenantid disagree with the payload")
     return InboundMessage(
         envelope=envelope,
@@ -146,7 +146,7 @@ def dead_letter_headers(record: KafkaRecord, error: BaseException) -> list[tuple
     return headers
 
 
-def _topic_of(payload: EventPayload) -> Topic:
+def _topic_of(payload: Payload) -> Topic:
     for topic, model in EVENT_MODELS.items():
         if type(payload) is model:
             return topic

@@ -30,7 +30,7 @@ PROCESSES: tuple[ProcessSpec, ...] = tuple(
     ProcessSpec(service, role)
     for service, roles in (
         ("intake", ("api", "relay", "ocr-worker", "folder", "mail")),
-        ("validation", ("consumer", "relay")),
+        ("validation", ("api", "consumer", "relay")),
         ("posting", ("consumer", "relay")),
         ("approval", ("api", "consumer", "relay")),
         ("payment", ("api", "consumer", "relay")),

@@ -26,7 +26,7 @@ from fakturaportal.eventstore import ServiceApplication
 from fakturaportal.kafka import producer_config
 from fakturaportal.messaging import encode, event_id
 from fakturaportal.telemetry import context_from_traceparent, current_traceparent, tracer
-from shared.schemas.events import EventPayload
+from shared.schemas.events import Payload
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 class Publication:
     """One public event a domain event maps to; `traceparent` overrides the event's own."""
 
-    payload: EventPayload
+    payload: Payload
     traceparent: str | None = None
     correlation_id: str | None = None
 
@@ -108,7 +108,7 @@ class Relay:
                 time=cast(datetime, getattr(domain_event, "timestamp")),  # noqa: B009
                 correlation_id=publication.correlation_id
                 or meta.get("correlation_id")
-                or str(payload.invoice_id),
+                or str(payload.subject_id),
                 causation_id=meta.get("causation_id"),
                 traceparent=current_traceparent(),
                 topic_prefix=self.app.settings.topic_prefix,

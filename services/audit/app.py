@@ -14,7 +14,8 @@ from fakturaportal.eventstore import ServiceApplication
 from fakturaportal.messaging import InboundMessage
 from fakturaportal.settings import CommonSettings
 from services.audit.domain import AuditTrail, Entry, Observation
-from shared.schemas.topics import Topic
+from shared.schemas.events import EventPayload
+from shared.schemas.topics import INVOICE_TOPICS
 
 Clock = Callable[[], datetime]
 
@@ -44,7 +45,7 @@ class AuditApp(ServiceApplication):
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
 
     def on_event(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
-        invoice_id = message.payload.invoice_id
+        invoice_id = cast(EventPayload, message.payload).invoice_id
         trail = self.trail(invoice_id) or AuditTrail(
             invoice_id=invoice_id, tenant_id=message.envelope.tenantid
         )
@@ -62,7 +63,7 @@ class AuditApp(ServiceApplication):
         trail = self.trail(invoice_id)
         return list(trail.entries) if trail else []
 
-    handlers = dict.fromkeys(Topic, on_event)
+    handlers = dict.fromkeys(INVOICE_TOPICS, on_event)
 
 
 def published_payload(message: InboundMessage) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from fakturaportal.auth import CurrentUser, require_roles
+from fakturaportal.http import read_limited
 from services.intake.app import CorrectionRefused, IntakeApp, Registration
 from services.intake.capture import XML, CaptureRefused, CaptureResult, capture_document
 from services.intake.config import IntakeSettings
@@ -80,7 +81,7 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
     async def peppol_inbound(user: CurrentUser, request: Request) -> JSONResponse:
         """An access point delivers one EHF/Peppol BIS document as the raw XML body."""
         require_roles(user, "access-point", "finance-admin")
-        data = await _body(request, settings.max_upload_bytes)
+        data = await read_limited(request, settings.max_upload_bytes)
         result = await _capture(data, "body", settings)
         if result.media_type != XML:
             raise HTTPException(415, "the Peppol webhook takes the UBL XML document as the body")
@@ -116,18 +117,6 @@ def _answer(results: list[dict[str, Any]]) -> JSONResponse:
     code = status.HTTP_200_OK if all(r["duplicate"] for r in results) else status.HTTP_201_CREATED
     body: dict[str, Any] = results[0] if len(results) == 1 else {"invoices": results}
     return JSONResponse(body, status_code=code)
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(413, f"larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise HTTPException(413, f"larger than {limit} bytes")
-    return bytes(body)
 
 
 async def _capture(data: bytes, name: str, settings: IntakeSettings) -> CaptureResult:

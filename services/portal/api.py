@@ -48,6 +48,24 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
     async def peppol_inbound(request: Request) -> Response:
         return await proxy.forward(request, portal.service_url_intake, "/api/v1/peppol/inbound")
 
+    for path, method in (
+        ("/api/v1/purchase-orders", "POST"),
+        ("/api/v1/purchase-orders/{number}", "GET"),
+        ("/api/v1/goods-receipts", "POST"),
+        ("/api/v1/suppliers", "POST"),
+        ("/api/v1/suppliers/{legal_id}", "GET"),
+        ("/api/v1/validation/policy", "GET"),
+        ("/api/v1/validation/policy", "PUT"),
+        ("/api/v1/validation/policy/history", "GET"),
+    ):
+        router.add_api_route(
+            path,
+            _to_validation(proxy, portal.service_url_validation),
+            methods=[method],
+            tags=["validation"],
+            include_in_schema=True,
+        )
+
     @router.post("/api/v1/invoices/{invoice_id}/approve", tags=["approval"])
     async def approve(invoice_id: UUID, request: Request) -> Response:
         return await proxy.forward(
@@ -77,3 +95,12 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
         )
 
     return router
+
+
+def _to_validation(proxy: ServiceProxy, base: str) -> Any:
+    """Forwards the request as it came (the proxy adds the query) to the validation service."""
+
+    async def forward(request: Request) -> Response:
+        return await proxy.forward(request, base, request.url.path)
+
+    return forward

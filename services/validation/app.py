@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import logging
-from typing import cast
+from collections.abc import Callable
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
+from eventsourcing.persistence import IntegrityError
 
 from fakturaportal.archive import Archive
-from fakturaportal.eventstore import ServiceApplication, meta_from
+from fakturaportal.eventstore import Meta, ServiceApplication, meta_from, new_meta
 from fakturaportal.mailer import Replier
 from fakturaportal.messaging import InboundMessage
 from fakturaportal.settings import CommonSettings
 from services.validation.captured import check_captured
 from services.validation.config import ValidationSettings
-from services.validation.domain import ValidationCase, check_invoice, is_fatal
+from services.validation.domain import (
+    MANDATORY_FIELDS,
+    ValidationCase,
+    check_invoice,
+    is_fatal,
+)
 from services.validation.duplicates import (
+    DUPLICATE_RULES,
     Entry,
     SupplierLedger,
     credited_invoice,
@@ -25,8 +33,27 @@ from services.validation.duplicates import (
     supplier_key,
 )
 from services.validation.ehf import NotAnEhfDocument, validate_ehf
+from services.validation.matching import (
+    ORDER_RULES,
+    OrderState,
+    choose_order,
+    findings_of,
+    invoiced_quantities,
+    match_invoice,
+    unknown_order,
+)
 from services.validation.notice import rejection_notice
+from services.validation.orders import OrderBook, PurchaseOrder, order_book_id, order_id
+from services.validation.policy import (
+    Policy,
+    PolicyBook,
+    apply_rule_flags,
+    check_rule_flags,
+    policy_id,
+)
+from services.validation.rules import all_rules
 from services.validation.suppliers import (
+    FRAUD_RULES,
     AccountRegistry,
     History,
     account_of,
@@ -34,8 +61,16 @@ from services.validation.suppliers import (
     fraud_findings,
     kid_pattern,
 )
-from shared.schemas.events import Finding, InvoiceCaptured, InvoiceRejected
-from shared.schemas.invoice import CaptureSource
+from shared.schemas.events import (
+    Finding,
+    GoodsReceived,
+    InvoiceCaptured,
+    InvoiceRejected,
+    OrderMatch,
+    PurchaseOrderRegistered,
+    Severity,
+)
+from shared.schemas.invoice import CaptureSource, DocumentKind
 from shared.schemas.topics import Topic
 
 log = logging.getLogger(__name__)
@@ -55,24 +90,76 @@ class ValidationApp(ServiceApplication):
         assert isinstance(payload, InvoiceCaptured)
         if self.get_or_none(payload.invoice_id) is not None:
             return  # redelivered or republished: already checked
-        findings = self.findings_for(payload)
+        policy = self.policy_for(payload.tenant_id)
+        findings = apply_rule_flags(self.findings_for(payload), policy.rules)
         credits: str | None = None
+        match: OrderMatch | None = None
         if not is_fatal(findings):
-            more, credits = self._against_ledger(message, payload, processing)
-            findings = findings + more
+            more, credits = self._against_ledger(message, payload, policy, processing)
+            match, on_order = self._against_orders(payload, policy)
+            findings = apply_rule_flags(findings + more + on_order, policy.rules)
+        meta = meta_from(message)
+        if match is not None and _uses_up_order(match, findings):
+            order = cast(PurchaseOrder, self.get_or_none(match.order_id))
+            if order.consume(str(payload.invoice_id), invoiced_quantities(match), meta):
+                processing.collect_events(order)
         case = ValidationCase(
             invoice_id=payload.invoice_id,
             tenant_id=payload.tenant_id,
             invoice=payload.invoice.model_dump(mode="json"),
             registered_by=payload.registered_by,
             findings=[f.model_dump(mode="json") for f in findings],
-            meta=meta_from(message),
+            meta=meta,
             credits=credits,
+            purchase_order=match.model_dump(mode="json") if match else None,
         )
         processing.collect_events(case)
 
+    def _against_orders(
+        self, payload: InvoiceCaptured, policy: Policy
+    ) -> tuple[OrderMatch | None, list[Finding]]:
+        """The order the invoice names (BT-13), else the supplier's open order it fits."""
+        invoice = payload.invoice
+        if invoice.kind is DocumentKind.CREDIT_NOTE:
+            return None, []
+        reference = (invoice.order_reference or "").strip()
+        if reference:
+            order = self.order(payload.tenant_id, reference)
+            state = order.state() if order else None
+            if state is None:
+                return None, [unknown_order(reference)] if self._uses_orders(payload) else []
+            match = match_invoice(invoice, state, policy)
+            return match, findings_of(match)
+        supplier = (invoice.seller.legal_id or "").replace(" ", "")
+        if not supplier:
+            return None, []
+        chosen = choose_order(invoice, self._open_orders(payload.tenant_id, supplier), policy)
+        return chosen, findings_of(chosen) if chosen else []
+
+    def _open_orders(self, tenant_id: str, supplier: str) -> list[OrderState]:
+        book = cast(OrderBook | None, self.get_or_none(order_book_id(tenant_id, supplier)))
+        states = []
+        for number in book.numbers if book else []:
+            order = self.order(tenant_id, number)
+            state = order.state() if order else None
+            if state is not None and state.open:
+                states.append(state)
+        return states
+
+    def _uses_orders(self, payload: InvoiceCaptured) -> bool:
+        """An unknown order number is worth a warning only where orders are registered at all."""
+        supplier = (payload.invoice.seller.legal_id or "").replace(" ", "")
+        return (
+            bool(supplier)
+            and self.get_or_none(order_book_id(payload.tenant_id, supplier)) is not None
+        )
+
     def _against_ledger(
-        self, message: InboundMessage, payload: InvoiceCaptured, processing: ProcessingEvent[UUID]
+        self,
+        message: InboundMessage,
+        payload: InvoiceCaptured,
+        policy: Policy,
+        processing: ProcessingEvent[UUID],
     ) -> tuple[list[Finding], str | None]:
         """Duplicates of, and the invoice credited by, this supplier's earlier documents."""
         invoice = payload.invoice
@@ -86,7 +173,7 @@ class ValidationApp(ServiceApplication):
         entry = Entry.of(str(payload.invoice_id), invoice)
         earlier = ledger.earlier()
         meta = meta_from(message)
-        findings = duplicate_findings(earlier, entry, self.validation.duplicate_window_days)
+        findings = duplicate_findings(earlier, entry, policy.duplicate_window_days)
         findings += self._payment_details(payload, supplier, ledger, meta, findings, processing)
         credited = (
             credited_invoice(earlier, entry, invoice.preceding_invoice)
@@ -176,4 +263,194 @@ class ValidationApp(ServiceApplication):
     def mailer(self) -> Replier:
         return self.validation.mailer(self.settings.data_dir)
 
-    handlers = {Topic.INVOICE_CAPTURED: on_captured, Topic.INVOICE_REJECTED: on_rejected}
+    # --- tenant policy ----------------------------------------------------------------------
+
+    def default_policy(self) -> Policy:
+        return Policy(duplicate_window_days=self.validation.duplicate_window_days)
+
+    def policy_for(self, tenant_id: str) -> Policy:
+        book = cast(PolicyBook | None, self.get_or_none(policy_id(tenant_id)))
+        return book.current(self.default_policy()) if book else self.default_policy()
+
+    def policy_history(self, tenant_id: str) -> list[dict[str, Any]]:
+        changes = []
+        for stored in self.repository.event_store.get(policy_id(tenant_id)):
+            data: Any = stored
+            if type(stored).__name__ == "Changed":
+                changes.append(
+                    {
+                        "version": stored.originator_version,
+                        "changed_at": data.timestamp.isoformat(),
+                        "changed_by": data.changed_by,
+                        "policy": data.policy,
+                    }
+                )
+        return changes
+
+    def change_policy(self, tenant_id: str, policy: Policy, user: str) -> Policy:
+        check_rule_flags(policy.rules, official_rule_flags())
+        meta = new_meta(tenant_id, correlation_id=str(policy_id(tenant_id)))
+        for _ in range(5):
+            book = cast(PolicyBook | None, self.get_or_none(policy_id(tenant_id)))
+            book = book or PolicyBook(tenant_id=tenant_id)
+            book.change(policy=policy.model_dump(mode="json"), changed_by=user, meta=meta)
+            try:
+                self.save(book)
+                return policy
+            except IntegrityError:
+                continue
+        raise ConcurrentChange("the policy changed meanwhile; try again")
+
+    # --- purchase orders and goods receipts -------------------------------------------------
+
+    def order(self, tenant_id: str, number: str) -> PurchaseOrder | None:
+        found = cast(PurchaseOrder | None, self.get_or_none(order_id(tenant_id, number)))
+        return found if found is not None and found.tenant_id == tenant_id else None
+
+    def register_order(self, order: PurchaseOrderRegistered) -> bool:
+        """True when new, False when this exact order was registered before."""
+        meta = new_meta(order.tenant_id, correlation_id=str(order.order_id))
+        return self._save_retrying(lambda: self._registered(order, meta))
+
+    def receive_goods(self, receipt: GoodsReceived) -> bool:
+        meta = new_meta(receipt.tenant_id, correlation_id=str(receipt.order_id))
+        return self._save_retrying(lambda: self._received(receipt, meta, must_exist=True))
+
+    def _registered(self, order: PurchaseOrderRegistered, meta: Meta) -> tuple[bool, list[Any]]:
+        aggregate = self.order(order.tenant_id, order.order_number) or PurchaseOrder(
+            tenant_id=order.tenant_id, number=order.order_number
+        )
+        body = order.model_dump(mode="json", exclude={"tenant_id", "order_id"})
+        if not aggregate.register(body, meta):
+            return False, []
+        changed: list[Any] = [aggregate]
+        book_id = order_book_id(order.tenant_id, order.supplier_legal_id)
+        book = cast(OrderBook | None, self.get_or_none(book_id)) or OrderBook(
+            tenant_id=order.tenant_id, supplier=order.supplier_legal_id
+        )
+        if order.order_number not in book.numbers:
+            book.add(number=order.order_number, meta=meta)
+            changed.append(book)
+        return True, changed
+
+    def _received(
+        self, receipt: GoodsReceived, meta: Meta, must_exist: bool
+    ) -> tuple[bool, list[Any]]:
+        aggregate = self.order(receipt.tenant_id, receipt.order_number)
+        if aggregate is None or (must_exist and not aggregate.registered):
+            if must_exist:
+                raise UnknownOrder(f"no purchase order {receipt.order_number} is registered")
+            aggregate = PurchaseOrder(tenant_id=receipt.tenant_id, number=receipt.order_number)
+        if aggregate.registered:
+            known = {line["line_id"] for line in (aggregate.order or {})["lines"]}
+            unknown = sorted({line.line_id for line in receipt.lines} - known)
+            if unknown:
+                raise UnknownOrder(f"order {receipt.order_number} has no line {', '.join(unknown)}")
+        body = receipt.model_dump(mode="json", exclude={"tenant_id", "order_id"})
+        if not aggregate.receive(body, meta):
+            return False, []
+        return True, [aggregate]
+
+    def _save_retrying(self, attempt: Callable[[], tuple[bool, list[Any]]]) -> bool:
+        for _ in range(5):
+            created, changed = attempt()
+            if not changed:
+                return created
+            try:
+                self.save(*changed)
+                return created
+            except IntegrityError:
+                continue
+        raise ConcurrentChange("the order changed meanwhile; try again")
+
+    def on_order_registered(
+        self, message: InboundMessage, processing: ProcessingEvent[UUID]
+    ) -> None:
+        """Orders an ERP publishes on the topic; our own come back here and change nothing."""
+        payload = cast(PurchaseOrderRegistered, message.payload)
+        _, changed = self._registered(payload, meta_from(message))
+        processing.collect_events(*changed)
+
+    def on_goods_received(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
+        payload = cast(GoodsReceived, message.payload)
+        _, changed = self._received(payload, meta_from(message), must_exist=False)
+        processing.collect_events(*changed)
+
+    # --- supplier master data ---------------------------------------------------------------
+
+    def supplier(self, tenant_id: str, legal_id: str) -> SupplierLedger | None:
+        return cast(SupplierLedger | None, self.get_or_none(ledger_id(tenant_id, legal_id)))
+
+    def register_supplier(self, tenant_id: str, data: dict[str, Any], user: str) -> None:
+        """Master data from a person: the account and KID shape later invoices must keep to."""
+        legal_id: str = data["legal_id"]
+        account: str | None = data.get("account")
+        meta = new_meta(tenant_id, correlation_id=str(ledger_id(tenant_id, legal_id)))
+        for _ in range(5):
+            ledger = self.supplier(tenant_id, legal_id) or SupplierLedger(
+                tenant_id=tenant_id, supplier=legal_id
+            )
+            registry = cast(
+                AccountRegistry | None, self.get_or_none(account_registry_id(tenant_id))
+            ) or AccountRegistry(tenant_id=tenant_id)
+            owner = registry.owners.get(account) if account else None
+            if owner is not None and owner != legal_id:
+                raise SupplierRefused(f"account {account} belongs to supplier {owner} already")
+            ledger.register_master_data(
+                name=data.get("name"),
+                email=data.get("email"),
+                account=account,
+                kid_pattern=data.get("kid_pattern"),
+                registered_by=user,
+                meta=meta,
+            )
+            changed: list[Any] = [ledger]
+            if account and owner is None:
+                registry.learn(
+                    account=account,
+                    supplier=legal_id,
+                    invoice_id=f"registered by {user}",
+                    meta=meta,
+                )
+                changed.append(registry)
+            try:
+                self.save(*changed)
+                return
+            except IntegrityError:
+                continue
+        raise ConcurrentChange("the supplier changed meanwhile; try again")
+
+    handlers = {
+        Topic.INVOICE_CAPTURED: on_captured,
+        Topic.INVOICE_REJECTED: on_rejected,
+        Topic.PURCHASE_ORDER_REGISTERED: on_order_registered,
+        Topic.GOODS_RECEIVED: on_goods_received,
+    }
+
+
+class UnknownOrder(LookupError):
+    pass
+
+
+class SupplierRefused(ValueError):
+    pass
+
+
+class ConcurrentChange(RuntimeError):
+    pass
+
+
+def _uses_up_order(match: OrderMatch, findings: list[Finding]) -> bool:
+    """Only an invoice that goes on uses up the order: a flagged one waits for its owner."""
+    flagging = DUPLICATE_RULES | FRAUD_RULES | ORDER_RULES
+    return (
+        match.within_tolerance
+        and not is_fatal(findings)
+        and not any(f.rule_id in flagging for f in findings)
+    )
+
+
+def official_rule_flags() -> dict[str, Severity]:
+    flags = {rule_id: spec.flag for rule_id, spec in all_rules().items()}
+    flags.update({f.rule_id: Severity.FATAL for f in MANDATORY_FIELDS})
+    return flags

@@ -170,7 +170,17 @@ class ValidationCase(Aggregate):
     def create_id(invoice_id: UUID) -> UUID:
         return invoice_id
 
-    @event("Checked")
+    class Checked(Aggregate.Created):
+        invoice_id: UUID
+        tenant_id: str
+        invoice: dict[str, Any]
+        registered_by: str
+        findings: list[dict[str, Any]]
+        meta: dict[str, str]
+        credits: str | None = None
+        purchase_order: dict[str, Any] | None = None
+
+    @event(Checked)
     def __init__(
         self,
         invoice_id: UUID,
@@ -180,6 +190,7 @@ class ValidationCase(Aggregate):
         findings: list[dict[str, Any]],
         meta: dict[str, str],
         credits: str | None = None,
+        purchase_order: dict[str, Any] | None = None,
     ) -> None:
         self.tenant_id = tenant_id
         self.invoice = invoice

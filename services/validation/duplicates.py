@@ -157,5 +157,34 @@ class SupplierLedger(Aggregate):
         if kid_pattern and kid_pattern not in self.kid_patterns:
             self.kid_patterns.append(kid_pattern)
 
+    @event("MasterDataRegistered")
+    def register_master_data(
+        self,
+        name: str | None,
+        email: str | None,
+        account: str | None,
+        kid_pattern: str | None,
+        registered_by: str,
+        meta: dict[str, str],
+    ) -> None:
+        """Registered by a person through the API: what later invoices are held against."""
+        self.name = name
+        self.email = email
+        self.registered_by = registered_by
+        if account and account not in self.accounts:
+            self.accounts.append(account)
+        if kid_pattern and kid_pattern not in self.kid_patterns:
+            self.kid_patterns.append(kid_pattern)
+
+    def master_data(self) -> dict[str, Any]:
+        return {
+            "name": getattr(self, "name", None),
+            "email": getattr(self, "email", None),
+            "accounts": list(self.accounts),
+            "kid_patterns": list(self.kid_patterns),
+            "documents": len(self.entries),
+            "registered_by": getattr(self, "registered_by", None),
+        }
+
     def earlier(self) -> list[Entry]:
         return [Entry.from_dict(e) for e in self.entries]

@@ -61,7 +61,9 @@ class Envelope(BaseModel):
     id: str = Field(description="Unique per event; repeated on redelivery, so usable for dedup.")
     source: str = Field(description="`/services/<name>` of the emitting service.")
     type: str = Field(description="`no.fakturaportal.<topic>.v<N>`.")
-    subject: str = Field(description="The invoice id; also the Kafka key.")
+    subject: str = Field(
+        description="The invoice id (the order id on order topics); also the Kafka key."
+    )
     time: datetime
     tenantid: str
     correlationid: str = Field(description="Ties every event of one invoice's journey together.")
@@ -139,4 +141,4 @@ def subject_uuid(envelope: Envelope) -> UUID:
     try:
         return UUID(envelope.subject)
     except ValueError as exc:
-        raise EnvelopeError(f"ce_subject is not an invoice id: {envelope.subject!r}") from exc
+        raise EnvelopeError(f"ce_subject is not a uuid: {envelope.subject!r}") from exc

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,13 +18,43 @@ from shared.schemas.invoice import CanonicalInvoice
 from shared.schemas.topics import Topic
 
 
-class EventPayload(BaseModel):
-    """Common to every payload: which invoice, which tenant."""
+class Payload(BaseModel):
+    """Common to every payload: the tenant, and the subject that is the record key."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
+    if TYPE_CHECKING:  # a field of each subclass, declared after its subject to keep the order
+        tenant_id: str
+
+    @property
+    def subject_id(self) -> UUID:
+        """Kafka key and `ce_subject`: all events of one subject stay ordered."""
+        raise NotImplementedError
+
+
+class EventPayload(Payload):
+    """An event of one invoice's journey: the invoice is the subject."""
+
     invoice_id: UUID
     tenant_id: str
+
+    @property
+    def subject_id(self) -> UUID:
+        return self.invoice_id
+
+
+class OrderPayload(Payload):
+    """An event of one purchase order: the order is the subject."""
+
+    order_id: UUID = Field(description="uuid5 of tenant and order number: one id per order.")
+    order_number: str = Field(
+        min_length=1, max_length=100, description="As on the invoice (BT-13)."
+    )
+    tenant_id: str
+
+    @property
+    def subject_id(self) -> UUID:
+        return self.order_id
 
 
 class Channel(StrEnum):
@@ -101,12 +131,72 @@ class InvoiceCaptured(EventPayload):
     registered_by: str
 
 
+class DeviationKind(StrEnum):
+    PRICE = "price"
+    QUANTITY = "quantity"
+    RECEIPT = "receipt"
+    LINE = "line"
+    TOTAL = "total"
+    SUPPLIER = "supplier"
+    CURRENCY = "currency"
+
+
+class Deviation(BaseModel):
+    """One difference between invoice and order, and whether the tenant's tolerance covers it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: DeviationKind
+    invoice_line: str | None = Field(default=None, description="BT-126 of the invoice line.")
+    order_line: str | None = None
+    expected: Decimal | None = None
+    actual: Decimal | None = None
+    amount: Decimal = Field(description="Value of the difference in the invoice currency.")
+    percent: Decimal | None = Field(default=None, description="Relative to the expected value.")
+    within_tolerance: bool
+    message_nb: str
+    message_en: str
+
+
+class MatchedLine(BaseModel):
+    """An invoice line set against its order line, with the order's state before this invoice."""
+
+    model_config = ConfigDict(frozen=True)
+
+    invoice_line: str
+    order_line: str
+    quantity: Decimal
+    unit_price: Decimal | None
+    order_unit_price: Decimal
+    ordered: Decimal
+    received: Decimal
+    invoiced_before: Decimal
+
+
+class OrderMatch(BaseModel):
+    """How an invoice matched a purchase order (2-way) and its goods receipts (3-way)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order_id: UUID
+    order_number: str
+    owner: str = Field(description="Who ordered: deviations beyond tolerance go to them.")
+    matched_by: Literal["order-reference", "supplier"]
+    mode: Literal["two-way", "three-way"]
+    lines: list[MatchedLine] = Field(default_factory=list)
+    deviations: list[Deviation] = Field(default_factory=list)
+    within_tolerance: bool
+
+
 class InvoiceValidated(EventPayload):
     invoice: CanonicalInvoice
     registered_by: str
     findings: list[Finding] = Field(default_factory=list, description="Warnings that travel on.")
     credits_invoice_id: UUID | None = Field(
         default=None, description="For a credit note: the invoice it credits, when found."
+    )
+    purchase_order: OrderMatch | None = Field(
+        default=None, description="The order matched within tolerance, with its deviations."
     )
 
 
@@ -117,6 +207,14 @@ class InvoiceRejected(EventPayload):
 class InvoiceFlagged(EventPayload):
     reason: str
     findings: list[Finding] = Field(default_factory=list)
+    purchase_order: OrderMatch | None = Field(
+        default=None, description="The order match whose deviations exceed the tolerance."
+    )
+    assignee: str | None = Field(
+        default=None,
+        description="Who must look at it: the order's owner for order deviations, else "
+        "the AP desk (null).",
+    )
 
 
 class InvoiceSummary(BaseModel):
@@ -253,7 +351,45 @@ class PaymentFailed(EventPayload):
     reason: str
 
 
-EVENT_MODELS: dict[Topic, type[EventPayload]] = {
+class OrderLine(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    line_id: str = Field(min_length=1, max_length=50, description="Referenced by BT-132.")
+    description: str | None = Field(default=None, max_length=500)
+    seller_item_id: str | None = Field(default=None, max_length=100, description="Cf. BT-155.")
+    quantity: Decimal = Field(gt=0)
+    unit_price: Decimal = Field(ge=0, description="Net price per unit, invoice currency.")
+    unit_code: str | None = Field(default=None, max_length=10)
+
+
+class PurchaseOrderRegistered(OrderPayload):
+    supplier_legal_id: str = Field(pattern=r"^\d{9}$", description="The supplier's orgnr.")
+    supplier_name: str | None = None
+    owner: str = Field(min_length=1, max_length=200, description="Who ordered: user id.")
+    currency: str = Field(default="NOK", pattern=r"^[A-Z]{3}$")
+    order_date: date | None = None
+    receipt_required: bool = Field(
+        default=True, description="Three-way match: invoice only what was received."
+    )
+    lines: list[OrderLine] = Field(min_length=1, max_length=10_000)
+    registered_by: str
+
+
+class ReceivedLine(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    line_id: str = Field(min_length=1, max_length=50)
+    quantity: Decimal = Field(gt=0)
+
+
+class GoodsReceived(OrderPayload):
+    receipt_number: str = Field(min_length=1, max_length=100)
+    received_on: date
+    received_by: str
+    lines: list[ReceivedLine] = Field(min_length=1, max_length=10_000)
+
+
+EVENT_MODELS: dict[Topic, type[Payload]] = {
     Topic.INVOICE_RECEIVED: InvoiceReceived,
     Topic.INVOICE_OCR_REQUESTED: InvoiceOcrRequested,
     Topic.INVOICE_OCR_COMPLETED: InvoiceOcrCompleted,
@@ -271,10 +407,12 @@ EVENT_MODELS: dict[Topic, type[EventPayload]] = {
     Topic.PAYMENT_SENT: PaymentSent,
     Topic.PAYMENT_SETTLED: PaymentSettled,
     Topic.PAYMENT_FAILED: PaymentFailed,
+    Topic.PURCHASE_ORDER_REGISTERED: PurchaseOrderRegistered,
+    Topic.GOODS_RECEIVED: GoodsReceived,
 }
 
 
-def topic_of(payload: EventPayload) -> Topic:
+def topic_of(payload: Payload) -> Topic:
     for topic, model in EVENT_MODELS.items():
         if type(payload) is model:
             return topic

@@ -35,12 +35,12 @@ from shared.schemas.envelope import (
     Envelope,
     event_type,
 )
-from shared.schemas.events import EVENT_MODELS, EventPayload
+from shared.schemas.events import EVENT_MODELS, Payload
 from shared.schemas.examples import EXAMPLES
-from shared.schemas.topics import PUBLIC_TOPICS, Topic, dead_letter_topic
+from shared.schemas.topics import ORDER_TOPICS, PUBLIC_TOPICS, Topic, dead_letter_topic
 
 JsonDict = dict[str, Any]
-Models = Mapping[Topic, type[EventPayload]]
+Models = Mapping[Topic, type[Payload]]
 
 GENERATED_DIR = Path(__file__).parent / "generated"
 PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
@@ -117,6 +117,15 @@ SUMMARIES: dict[Topic, tuple[str, str]] = {
     Topic.PAYMENT_SENT: ("payment", "The payment instruction (pain.001) left for the bank."),
     Topic.PAYMENT_SETTLED: ("payment", "The bank booked the payment."),
     Topic.PAYMENT_FAILED: ("payment", "The bank rejected or returned the payment."),
+    Topic.PURCHASE_ORDER_REGISTERED: (
+        "validation",
+        "A purchase order was registered (API, CSV or an ERP publishing here); invoices are "
+        "matched against it.",
+    ),
+    Topic.GOODS_RECEIVED: (
+        "validation",
+        "Goods or services were received against an order (varemottak): the three-way match.",
+    ),
 }
 
 INFO_DESCRIPTION = """\
@@ -126,14 +135,16 @@ bureaus. There is one Kafka topic per event type; a channel's address is its top
 ## Envelope: CloudEvents 1.0, Kafka binary mode
 The record value is the JSON payload (`content-type: application/json`). The CloudEvents context
 travels as record headers: `ce_specversion`, `ce_id`, `ce_source` (`/services/<name>`), `ce_type`
-(`no.fakturaportal.<topic>.v<N>`), `ce_subject` (the invoice id), `ce_time` (UTC), the extensions
+(`no.fakturaportal.<topic>.v<N>`), `ce_subject` (the invoice id; the order id on the order
+topics), `ce_time` (UTC), the extensions
 `ce_tenantid`, `ce_correlationid` (one per invoice journey) and `ce_causationid` (the `ce_id` of
 the event that caused this one), and the W3C `traceparent`. Header values are UTF-8 strings.
 Dispatch on `ce_type`; deduplicate on `ce_id`, which stays the same when a record is redelivered.
 
 ## Key and ordering
 The record key is the invoice id (payment events too), so all events of one invoice stay in
-order within a partition.
+order within a partition. On `purchase-order-registered` and `goods-received` it is the order id
+(uuid5 of tenant and order number), so an order's receipts follow the order.
 
 ## Public contracts
 `invoice-approved` and `payment-sent` are the public contracts that other systems subscribe to:
@@ -176,7 +187,7 @@ def summary(topic: Topic) -> str:
     return SUMMARIES.get(topic, ("", f"A `{topic.value}` event."))[1]
 
 
-def payload_schema(topic: Topic, model: type[EventPayload]) -> JsonDict:
+def payload_schema(topic: Topic, model: type[Payload]) -> JsonDict:
     body = model.model_json_schema(mode="serialization")
     head: JsonDict = {
         "$schema": JSON_SCHEMA_DIALECT,
@@ -199,7 +210,7 @@ def envelope_schema() -> JsonDict:
         "title": "CloudEvents envelope",
         "description": f"{body.pop('description')} CloudEvents 1.0 in Kafka binary mode: each "
         "attribute travels as the record header named in `x-kafka-headers`; the record value is "
-        "the JSON payload and the record key the invoice id.",
+        "the JSON payload and the record key the subject (invoice or order id).",
         "x-kafka-headers": {attribute: header for header, attribute, _, _ in HEADERS},
     }
     return head | body
@@ -245,7 +256,7 @@ def _add_schema(schemas: dict[str, JsonDict], name: str, schema: JsonDict) -> No
         raise ValueError(f"two different schemas are named {name!r}")
 
 
-def hoist(model: type[EventPayload], schemas: dict[str, JsonDict]) -> str:
+def hoist(model: type[Payload], schemas: dict[str, JsonDict]) -> str:
     """Put the model's schema and its `$defs` in components/schemas; return the model's name."""
     body = model.model_json_schema(mode="serialization")
     for name, definition in body.pop("$defs", {}).items():
@@ -296,7 +307,11 @@ def message(topic: Topic, name: str) -> JsonDict:
         "payload": {"$ref": COMPONENT_SCHEMAS + name},
         "bindings": {
             "kafka": {
-                "key": {"type": "string", "format": "uuid", "description": "The invoice id."},
+                "key": {
+                    "type": "string",
+                    "format": "uuid",
+                    "description": "The order id." if topic in ORDER_TOPICS else "The invoice id.",
+                },
                 "bindingVersion": KAFKA_BINDING_VERSION,
             }
         },

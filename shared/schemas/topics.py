@@ -23,7 +23,13 @@ class Topic(StrEnum):
     PAYMENT_SENT = "payment-sent"
     PAYMENT_SETTLED = "payment-settled"
     PAYMENT_FAILED = "payment-failed"
+    PURCHASE_ORDER_REGISTERED = "purchase-order-registered"
+    GOODS_RECEIVED = "goods-received"
 
+
+#: Topics whose subject is a purchase order; every other topic's subject is an invoice.
+ORDER_TOPICS: frozenset[Topic] = frozenset({Topic.PURCHASE_ORDER_REGISTERED, Topic.GOODS_RECEIVED})
+INVOICE_TOPICS: frozenset[Topic] = frozenset(Topic) - ORDER_TOPICS
 
 #: Contracts other systems subscribe to: documented, versioned, never broken.
 PUBLIC_TOPICS: frozenset[Topic] = frozenset({Topic.INVOICE_APPROVED, Topic.PAYMENT_SENT})
