@@ -3,6 +3,7 @@ ourselves (the official samples live outside the repository)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -42,6 +43,20 @@ SUPPLIERS = (
     DemoSupplier("Strøm og Lys AS", "923609016", "12060543214"),
 )
 BUYER = DemoSupplier("Demo Bedrift AS", "910747711", "15030100007")
+
+
+@dataclass(frozen=True)
+class DemoLine:
+    """An invoice line with its own quantity and price, and the order line it delivers."""
+
+    text: str
+    quantity: Decimal
+    price: Decimal
+    order_line: str | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.quantity * self.price).quantize(Decimal("0.01"))
 
 
 def kid_for(number: int) -> str:
@@ -84,11 +99,14 @@ def demo_invoice(
     supplier: DemoSupplier = SUPPLIERS[0],
     *,
     issued: date | None = None,
-    lines: tuple[tuple[str, Decimal], ...] = (("Kopipapir A4", Decimal("1000.00")),),
+    lines: Sequence[tuple[str, Decimal] | DemoLine] = (("Kopipapir A4", Decimal("1000.00")),),
+    order: str | None = None,
 ) -> bytes:
-    """An EHF Billing 3.0 invoice with 25 % VAT, a KID and a Norwegian account."""
+    """An EHF Billing 3.0 invoice with 25 % VAT, a KID and a Norwegian account; `order` is the
+    purchase order it refers to (BT-13)."""
     issued = issued or date.today()
-    net = sum((amount for _, amount in lines), Decimal("0"))
+    items = [x if isinstance(x, DemoLine) else DemoLine(x[0], Decimal("1"), x[1]) for x in lines]
+    net = sum((item.amount for item in items), Decimal("0"))
     vat = (net * Decimal("0.25")).quantize(Decimal("0.01"))
     nsmap: Any = {None: UBL_INVOICE, "cbc": CBC, "cac": CAC}
     root = etree.Element(f"{{{UBL_INVOICE}}}Invoice", nsmap=nsmap)
@@ -100,6 +118,8 @@ def demo_invoice(
     _add(root, CBC, "InvoiceTypeCode", "380")
     _add(root, CBC, "DocumentCurrencyCode", "NOK")
     _add(root, CBC, "BuyerReference", "kari")
+    if order:
+        _add(_add(root, CAC, "OrderReference"), CBC, "ID", order)
     _party(root, "AccountingSupplierParty", supplier)
     _party(root, "AccountingCustomerParty", BUYER)
     means = _add(root, CAC, "PaymentMeans")
@@ -123,16 +143,20 @@ def demo_invoice(
         ("PayableAmount", net + vat),
     ):
         _add(totals, CBC, tag, f"{amount:.2f}", currencyID="NOK")
-    for index, (text, amount) in enumerate(lines, start=1):
+    for index, demo_line in enumerate(items, start=1):
         line = _add(root, CAC, "InvoiceLine")
         _add(line, CBC, "ID", str(index))
-        _add(line, CBC, "InvoicedQuantity", "1", unitCode="EA")
-        _add(line, CBC, "LineExtensionAmount", f"{amount:.2f}", currencyID="NOK")
+        _add(line, CBC, "InvoicedQuantity", f"{demo_line.quantity}", unitCode="EA")
+        _add(line, CBC, "LineExtensionAmount", f"{demo_line.amount:.2f}", currencyID="NOK")
+        if demo_line.order_line:
+            _add(_add(line, CAC, "OrderLineReference"), CBC, "LineID", demo_line.order_line)
         item = _add(line, CAC, "Item")
-        _add(item, CBC, "Name", text)
+        _add(item, CBC, "Name", demo_line.text)
         tax_category = _add(item, CAC, "ClassifiedTaxCategory")
         _add(tax_category, CBC, "ID", "S")
         _add(tax_category, CBC, "Percent", "25")
         _add(_add(tax_category, CAC, "TaxScheme"), CBC, "ID", "VAT")
-        _add(_add(line, CAC, "Price"), CBC, "PriceAmount", f"{amount:.2f}", currencyID="NOK")
+        _add(
+            _add(line, CAC, "Price"), CBC, "PriceAmount", f"{demo_line.price:.2f}", currencyID="NOK"
+        )
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

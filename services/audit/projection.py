@@ -101,6 +101,7 @@ EMPTY_ROW: Row = dict.fromkeys(
         "channel",
         "findings",
         "flag_reason",
+        "purchase_order",
         "approval_step",
         "assignee",
         "approved_by",
@@ -174,11 +175,14 @@ FACTS_OF: dict[str, Facts] = {
         "channel": p.get("channel"),
     },
     Topic.INVOICE_CAPTURED.value: _canonical,
-    Topic.INVOICE_VALIDATED.value: _canonical,
+    Topic.INVOICE_VALIDATED.value: lambda p: _canonical(p)
+    | {"purchase_order": p.get("purchase_order")},
     Topic.INVOICE_REJECTED.value: lambda p: {"findings": p.get("findings")},
     Topic.INVOICE_FLAGGED.value: lambda p: {
         "findings": p.get("findings"),
         "flag_reason": p.get("reason"),
+        "purchase_order": p.get("purchase_order"),
+        "assignee": p.get("assignee"),
     },
     Topic.INVOICE_CODED.value: _summary,
     Topic.INVOICE_APPROVAL_REQUESTED.value: lambda p: {
