@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from fakturaportal.demo import DEMO_TENANT
 from fakturaportal.eventstore import ServiceApplication
 from fakturaportal.settings import REPO_ROOT, CommonSettings, common_settings
 
@@ -134,23 +135,31 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Upload the demo tenant's invoices through the portal, as the demo accountant."""
+    """Load the demo tenant through the portal, as its accountant: a purchase order with its
+    goods receipt, then the invoices (the first one against that order)."""
     import httpx
 
     from fakturaportal.auth import issue_dev_token
-    from fakturaportal.demo import DEMO_TENANT, DEMO_USERS, SUPPLIERS, demo_invoice
+    from fakturaportal.demo import DEMO_ORDER, DEMO_USERS, SUPPLIERS, demo_invoice, demo_order
 
     settings = common_settings()
-    token = issue_dev_token(settings, tenant=DEMO_TENANT, user="anne", roles=DEMO_USERS["anne"])
-    url = f"http://127.0.0.1:{args.port_base}/api/v1/invoices"
+    token = issue_dev_token(settings, tenant=args.tenant, user="anne", roles=DEMO_USERS["anne"])
+    auth = {"Authorization": f"Bearer {token}"}
+    base = f"http://127.0.0.1:{args.port_base}/api/v1"
+    order, receipt = demo_order()
+    for path, body in (("purchase-orders", order), ("goods-receipts", receipt)):
+        response = httpx.post(f"{base}/{path}", headers=auth, json=body, timeout=30)
+        if response.status_code >= 400:
+            print(f"[demo] {path} failed: {response.status_code} {response.text}", file=sys.stderr)
+            return 1
+    print(f"[demo] purchase order {DEMO_ORDER} with its goods receipt")
     for number, supplier in enumerate(SUPPLIERS, start=1):
+        data = demo_invoice(number, supplier, order=DEMO_ORDER if number == 1 else None)
         response = httpx.post(
-            url,
-            headers={"Authorization": f"Bearer {token}"},
+            f"{base}/invoices",
+            headers=auth,
             timeout=30,
-            files={
-                "file": (f"demo-{number}.xml", demo_invoice(number, supplier), "application/xml")
-            },
+            files={"file": (f"demo-{number}.xml", data, "application/xml")},
         )
         if response.status_code >= 400:
             print(f"[demo] upload failed: {response.status_code} {response.text}", file=sys.stderr)
@@ -287,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--port-base", type=int, default=int(os.environ.get("FP_PORT_BASE", "8000")))
         p.add_argument("--timeout", type=float, default=120)
         p.set_defaults(func=func)
+        if name == "demo":
+            p.add_argument("--tenant", default=DEMO_TENANT, help="tenant to load (default: demo)")
     sub.add_parser(
         "init-local", help="create .data/local.env with fresh local secrets"
     ).set_defaults(func=lambda a: print(ensure_local_env()) or 0)

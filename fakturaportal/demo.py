@@ -59,6 +59,30 @@ class DemoLine:
         return (self.quantity * self.price).quantize(Decimal("0.01"))
 
 
+DEMO_ORDER = "PO-DEMO-1"
+
+
+def demo_order() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The demo purchase order the first demo invoice is matched against, and its receipt."""
+    order = {
+        "order_number": DEMO_ORDER,
+        "supplier_orgnr": SUPPLIERS[0].orgnr,
+        "supplier_name": SUPPLIERS[0].name,
+        "owner": "kari",
+        "lines": [
+            {"line_id": "1", "description": "Kopipapir A4", "quantity": "1", "unit_price": "1000"}
+        ],
+    }
+    receipt = {
+        "receipt_number": f"{DEMO_ORDER}-GR-1",
+        "order_number": DEMO_ORDER,
+        "received_on": date.today().isoformat(),
+        "received_by": "kari",
+        "lines": [{"line_id": "1", "quantity": "1"}],
+    }
+    return order, receipt
+
+
 def kid_for(number: int) -> str:
     body = f"{number:08d}"
     return body + luhn.calc_check_digit(body)

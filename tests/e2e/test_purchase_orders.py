@@ -5,6 +5,8 @@ tenant changing its tolerances through the API."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,7 +19,7 @@ from fakturaportal.demo import SUPPLIERS, DemoLine, demo_invoice, kid_for
 from fakturaportal.messaging import encode, event_id
 from services.validation.orders import order_id
 from shared.schemas.events import OrderLine, PurchaseOrderRegistered
-from tests.e2e.system import PORTAL, token
+from tests.e2e.system import PORT_BASE, PORTAL, token
 from tests.infra import TestEnv, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -283,3 +285,30 @@ def test_suppliers_registered_by_api_and_bad_input_refused(system: TestEnv):
         httpx.post(f"{PORTAL}/api/v1/purchase-orders", headers=supplier_only, json={}).status_code
         == 403
     )
+
+
+def test_the_demo_loads_an_order_its_receipt_and_an_invoice_that_matches(system: TestEnv):
+    command = [sys.executable, "-m", "fakturaportal.cli", "demo", "--tenant", "demo-po"]
+    run = subprocess.run(
+        [*command, "--port-base", str(PORT_BASE)],
+        env=system.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "purchase order PO-DEMO-1" in run.stdout
+    first = run.stdout.split("invoice ")[1].split(" ")[0]
+    auth = token(system, "anne", "accountant", tenant="demo-po")
+
+    def matched() -> dict[str, Any] | None:
+        row: dict[str, Any] = httpx.get(
+            f"{PORTAL}/api/v1/invoices/{first}", headers=auth, timeout=10
+        ).json()
+        return row if row.get("status") in SETTLED else None
+
+    row = wait_for(matched, timeout=60, what="the demo invoice")
+    assert row["status"] == "awaiting-approval", row
+    assert row["purchase_order"]["order_number"] == "PO-DEMO-1"
+    assert row["purchase_order"]["within_tolerance"] is True
