@@ -84,6 +84,20 @@ class ServiceApplication(EventSourcedProjection[UUID]):
     def position(self, name: str) -> int | None:
         return self.recorder.max_tracking_id(name)
 
+    def changes(self, aggregate_id: UUID, event_name: str, *fields: str) -> list[dict[str, Any]]:
+        """Every `event_name` event of an aggregate: version, time and the named fields, for
+        the change history the APIs show (who changed a setting, when, to what)."""
+        found = []
+        for stored in self.repository.event_store.get(aggregate_id):
+            if type(stored).__name__ != event_name:
+                continue
+            data: Any = stored
+            found.append(
+                {"version": stored.originator_version, "changed_at": data.timestamp.isoformat()}
+                | {name: getattr(data, name) for name in fields}
+            )
+        return found
+
     def get_or_none(self, aggregate_id: UUID) -> Aggregate | None:
         try:
             return self.repository.get(aggregate_id)

@@ -31,7 +31,7 @@ PROCESSES: tuple[ProcessSpec, ...] = tuple(
     for service, roles in (
         ("intake", ("api", "relay", "ocr-worker", "folder", "mail")),
         ("validation", ("api", "consumer", "relay")),
-        ("posting", ("consumer", "relay")),
+        ("posting", ("api", "consumer", "relay")),
         ("approval", ("api", "consumer", "relay")),
         ("payment", ("api", "consumer", "relay")),
         ("audit", ("api", "consumer")),
@@ -51,7 +51,7 @@ def ports(base: int) -> dict[str, int]:
 def process_env(base_env: dict[str, str], port_base: int, spec: ProcessSpec) -> dict[str, str]:
     env = dict(base_env)
     mapping = ports(port_base)
-    for svc in ("intake", "validation", "approval", "payment", "audit"):
+    for svc in ("intake", "validation", "posting", "approval", "payment", "audit"):
         env[f"FP_SERVICE_URL_{svc.upper()}"] = f"http://127.0.0.1:{mapping[svc]}"
     env["FP_HTTP_PORT"] = str(mapping[spec.service])
     env["FP_INTAKE_MAIL_PORT"] = str(SMTP_PORT + port_base - SERVICE_PORTS["portal"])

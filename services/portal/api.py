@@ -60,10 +60,18 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
     ):
         router.add_api_route(
             path,
-            _to_validation(proxy, portal.service_url_validation),
+            _forwarder(proxy, portal.service_url_validation),
             methods=[method],
             tags=["validation"],
-            include_in_schema=True,
+        )
+    for path, method in (
+        ("/api/v1/coding/setup", "GET"),
+        ("/api/v1/coding/setup/history", "GET"),
+        ("/api/v1/coding/{section}", "PUT"),
+        ("/api/v1/invoices/{invoice_id}/coding", "GET"),
+    ):
+        router.add_api_route(
+            path, _forwarder(proxy, portal.service_url_posting), methods=[method], tags=["posting"]
         )
 
     @router.post("/api/v1/invoices/{invoice_id}/approve", tags=["approval"])
@@ -97,8 +105,8 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
     return router
 
 
-def _to_validation(proxy: ServiceProxy, base: str) -> Any:
-    """Forwards the request as it came (the proxy adds the query) to the validation service."""
+def _forwarder(proxy: ServiceProxy, base: str) -> Any:
+    """Forwards the request as it came (the proxy adds the query) to the owning service."""
 
     async def forward(request: Request) -> Response:
         return await proxy.forward(request, base, request.url.path)

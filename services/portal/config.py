@@ -10,6 +10,7 @@ class PortalSettings(BaseSettings):
 
     service_url_intake: str = "http://127.0.0.1:8001"
     service_url_validation: str = "http://127.0.0.1:8002"
+    service_url_posting: str = "http://127.0.0.1:8004"
     service_url_approval: str = "http://127.0.0.1:8003"
     service_url_payment: str = "http://127.0.0.1:8005"
     service_url_audit: str = "http://127.0.0.1:8006"

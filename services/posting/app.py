@@ -1,15 +1,19 @@
-"""The posting application: suggests the coding of validated invoices, posts approved ones."""
+"""The posting application: suggests the coding of validated invoices, learns from corrections,
+posts approved ones."""
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
+from eventsourcing.persistence import IntegrityError
 
-from fakturaportal.eventstore import ServiceApplication, meta_from
+from fakturaportal.eventstore import ServiceApplication, meta_from, new_meta
 from fakturaportal.messaging import InboundMessage
 from fakturaportal.settings import CommonSettings
+from services.posting.coding import Prediction, code_invoice
 from services.posting.config import PostingSettings
 from services.posting.domain import (
     PostingCase,
@@ -17,11 +21,18 @@ from services.posting.domain import (
     VoucherSeries,
     build_voucher,
     history_id,
-    suggest,
     supplier_key,
     voucher_series_id,
 )
-from shared.schemas.events import InvoiceApproved, InvoiceSummary, InvoiceValidated
+from services.posting.history import line_context, training_records
+from services.posting.setup import CodingSetup, Setup, setup_id
+from shared.schemas.events import (
+    CodingLine,
+    InvoiceApproved,
+    InvoiceRecoded,
+    InvoiceSummary,
+    InvoiceValidated,
+)
 from shared.schemas.invoice import CanonicalInvoice
 from shared.schemas.topics import Topic
 
@@ -44,14 +55,46 @@ def summarise(invoice: CanonicalInvoice) -> InvoiceSummary:
     )
 
 
+Predictor = Callable[[str, CanonicalInvoice], Sequence[Prediction | None]]
+"""The learned model's view of each line of an invoice of a tenant; None where it cannot say."""
+
+
+def no_model(tenant_id: str, invoice: CanonicalInvoice) -> list[Prediction | None]:
+    return []
+
+
 class PostingApp(ServiceApplication):
     name = "posting"
 
     def __init__(
-        self, settings: CommonSettings | None = None, posting: PostingSettings | None = None
+        self,
+        settings: CommonSettings | None = None,
+        posting: PostingSettings | None = None,
+        predictor: Predictor = no_model,
     ) -> None:
         super().__init__(settings)
         self.posting = posting or PostingSettings()
+        self.predictor = predictor
+
+    def setup_for(self, tenant_id: str) -> Setup:
+        found = cast(CodingSetup | None, self.get_or_none(setup_id(tenant_id)))
+        return found.current() if found else Setup()
+
+    def change_setup(self, tenant_id: str, section: str, value: Any, user: str) -> Setup:
+        meta = new_meta(tenant_id, correlation_id=str(setup_id(tenant_id)))
+        for _ in range(5):
+            found = cast(CodingSetup | None, self.get_or_none(setup_id(tenant_id)))
+            setup = found or CodingSetup(tenant_id=tenant_id)
+            changed = setup.change(section, value, user, meta)
+            try:
+                self.save(setup)
+                return changed
+            except IntegrityError:
+                continue
+        raise RuntimeError("the coding setup changed meanwhile; try again")
+
+    def setup_history(self, tenant_id: str) -> list[dict[str, Any]]:
+        return self.changes(setup_id(tenant_id), "Changed", "changed_by", "section")
 
     def on_validated(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
         payload = cast(InvoiceValidated, message.payload)
@@ -59,7 +102,9 @@ class PostingApp(ServiceApplication):
             return
         history = self.get_or_none(history_id(payload.tenant_id, supplier_key(payload.invoice)))
         counts = cast(SupplierHistory, history).account_counts if history else {}
-        suggestion = suggest(payload.invoice, counts, self.posting.default_account)
+        predictions = self.predictor(payload.tenant_id, payload.invoice)
+        setup = self.setup_for(payload.tenant_id)
+        suggestion = code_invoice(payload.invoice, setup, predictions, counts)
         case = PostingCase(
             invoice_id=payload.invoice_id,
             tenant_id=payload.tenant_id,
@@ -70,7 +115,22 @@ class PostingApp(ServiceApplication):
             method=suggestion.method,
             explanation=suggestion.explanation,
             meta=meta_from(message),
+            touchless=suggestion.touchless,
+            findings=[f.model_dump(mode="json") for f in suggestion.findings],
+            context=line_context(payload.invoice),
         )
+        processing.collect_events(case)
+
+    def on_recoded(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
+        """A person corrected the coding: remember it; it trains the next model."""
+        payload = cast(InvoiceRecoded, message.payload)
+        case = cast(PostingCase | None, self.get_or_none(payload.invoice_id))
+        if case is None or case.tenant_id != payload.tenant_id or case.voucher_number:
+            return  # not coded here, or posted already (a correction then is a new voucher)
+        lines = [line.model_dump(mode="json") for line in payload.lines]
+        if lines == case.lines and case.recoded_by == payload.recoded_by:
+            return  # redelivered
+        case.recode(lines=lines, recoded_by=payload.recoded_by, meta=meta_from(message))
         processing.collect_events(case)
 
     def on_approved(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
@@ -90,6 +150,9 @@ class PostingApp(ServiceApplication):
             lines=[line.model_dump(mode="json") for line in lines],
             summary=payload.invoice.model_dump(mode="json"),
             meta=meta,
+            records=training_records(
+                payload.tenant_id, today.isoformat(), case.context, _final(case, payload)
+            ),
         )
         history = self.get_or_none(history_id(payload.tenant_id, supplier))
         learned = (
@@ -110,4 +173,21 @@ class PostingApp(ServiceApplication):
             cast(VoucherSeries, found) if found else VoucherSeries(tenant_id=tenant_id, year=year)
         )
 
-    handlers = {Topic.INVOICE_VALIDATED: on_validated, Topic.INVOICE_APPROVED: on_approved}
+    handlers = {
+        Topic.INVOICE_VALIDATED: on_validated,
+        Topic.INVOICE_RECODED: on_recoded,
+        Topic.INVOICE_APPROVED: on_approved,
+    }
+
+
+def _final(case: PostingCase, approved: InvoiceApproved) -> list[CodingLine]:
+    """The coding people settled on: the approved one, line ids from our own where it lost them."""
+    if all(line.invoice_line for line in approved.coding) or not case.lines:
+        return list(approved.coding)
+    ours = [CodingLine.model_validate(line) for line in case.lines]
+    if len(ours) != len(approved.coding):
+        return list(approved.coding)
+    return [
+        line.model_copy(update={"invoice_line": mine.invoice_line})
+        for line, mine in zip(approved.coding, ours, strict=True)
+    ]

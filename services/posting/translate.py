@@ -11,6 +11,7 @@ from fakturaportal.relay import Publication
 from services.posting.domain import PostingCase
 from shared.schemas.events import (
     CodingLine,
+    Finding,
     InvoiceCoded,
     InvoicePosted,
     InvoiceSummary,
@@ -31,6 +32,8 @@ def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
                     confidence=event.confidence,
                     method=event.method,
                     explanation=event.explanation,
+                    touchless=event.touchless,
+                    findings=[Finding.model_validate(f) for f in event.findings or []],
                 )
             )
         ]

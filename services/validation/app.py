@@ -273,19 +273,7 @@ class ValidationApp(ServiceApplication):
         return book.current(self.default_policy()) if book else self.default_policy()
 
     def policy_history(self, tenant_id: str) -> list[dict[str, Any]]:
-        changes = []
-        for stored in self.repository.event_store.get(policy_id(tenant_id)):
-            data: Any = stored
-            if type(stored).__name__ == "Changed":
-                changes.append(
-                    {
-                        "version": stored.originator_version,
-                        "changed_at": data.timestamp.isoformat(),
-                        "changed_by": data.changed_by,
-                        "policy": data.policy,
-                    }
-                )
-        return changes
+        return self.changes(policy_id(tenant_id), "Changed", "changed_by", "policy")
 
     def change_policy(self, tenant_id: str, policy: Policy, user: str) -> Policy:
         check_rule_flags(policy.rules, official_rule_flags())

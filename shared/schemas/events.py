@@ -249,6 +249,11 @@ class CodingLine(BaseModel):
     department: str | None = None
     project: str | None = None
     description: str | None = None
+    invoice_line: str | None = Field(default=None, description="BT-126 of the line coded.")
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    explanation: str | None = Field(
+        default=None, description="Why this account: the rule, the model's reasons, history."
+    )
 
 
 class InvoiceCoded(EventPayload):
@@ -258,6 +263,12 @@ class InvoiceCoded(EventPayload):
     confidence: float = Field(ge=0.0, le=1.0)
     method: Literal["history", "default", "rule", "model", "manual"]
     explanation: str
+    touchless: bool = Field(
+        default=False, description="Sure enough to need no manual coding (tenant threshold)."
+    )
+    findings: list[Finding] = Field(
+        default_factory=list, description="E.g. FP-VAT-01: VAT code does not fit the account."
+    )
 
 
 class InvoiceApprovalRequested(EventPayload):

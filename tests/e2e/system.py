@@ -69,3 +69,17 @@ def unique_demo(number: int, supplier: DemoSupplier = SUPPLIERS[0]) -> bytes:
     """A demo invoice whose amount is its own: tests share one database, and the same supplier
     with the same amount within a week is (rightly) flagged as a probable duplicate."""
     return demo_invoice(number, supplier, lines=(("Vare", Decimal(number) + Decimal("0.50")),))
+
+
+def upload(env: TestEnv, data: bytes, *, tenant: str = "demo", name: str = "invoice.xml") -> str:
+    """Upload one EHF document as the tenant's accountant; returns the invoice id."""
+    import httpx
+
+    response = httpx.post(
+        f"{PORTAL}/api/v1/invoices",
+        headers=token(env, "anne", "accountant", tenant=tenant),
+        files={"file": (name, data, "application/xml")},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["invoice_id"])

@@ -20,6 +20,7 @@ from fakturaportal.messaging import encode, event_id
 from services.validation.orders import order_id
 from shared.schemas.events import OrderLine, PurchaseOrderRegistered
 from tests.e2e.system import PORT_BASE, PORTAL, token
+from tests.e2e.system import upload as upload_as
 from tests.infra import TestEnv, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -35,14 +36,7 @@ def headers(env: TestEnv, user: str, *roles: str) -> dict[str, str]:
 
 def upload(env: TestEnv, number: int, lines: tuple[DemoLine, ...], order: str | None) -> str:
     data = demo_invoice(number, SUPPLIERS[0], lines=lines, order=order)
-    response = httpx.post(
-        f"{PORTAL}/api/v1/invoices",
-        headers=headers(env, "anne", "accountant"),
-        files={"file": (f"{number}.xml", data, "application/xml")},
-        timeout=30,
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["invoice_id"])
+    return upload_as(env, data, tenant=TENANT)
 
 
 def settled(env: TestEnv, invoice_id: str) -> dict[str, Any]:
