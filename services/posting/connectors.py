@@ -28,7 +28,7 @@ from typing import Protocol
 
 import httpx
 
-from services.posting.saft import Company, Software, write_saft
+from services.posting.saft import Company, Software, validate_saft, write_saft
 from services.posting.voucher import Voucher
 
 SIGNATURE_HEADER = "X-Fakturaportal-Signature"
@@ -168,6 +168,10 @@ def write_once(path: Path, data: bytes) -> bool:
             os.link(temporary, path)
         except FileExistsError:
             return False
+        except OSError:  # no hard links on this file system: rename, after a last look
+            if path.exists():
+                return False
+            os.replace(temporary, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
@@ -270,7 +274,11 @@ class CsvFileConnector:
 
 
 class SaftFileConnector:
-    """SAF-T Financial files in a folder: one per voucher, or one per batch of a tenant."""
+    """SAF-T Financial files in a folder: one per voucher, or one per batch of a tenant.
+
+    With `xsd_path`, a file is checked with `validate_saft` before it is written: an invalid
+    file is our fault, refused permanently rather than handed to the ERP.
+    """
 
     name = "saft-file"
 
@@ -281,11 +289,13 @@ class SaftFileConnector:
         *,
         software: Software | None = None,
         today: Callable[[], date] = date.today,
+        xsd_path: Path | None = None,
     ) -> None:
         self.folder = folder
         self.company = company
         self.software = software
         self.today = today
+        self.xsd_path = xsd_path
 
     def deliver(self, voucher: Voucher) -> Receipt:
         return self.deliver_batch([voucher], file_stem(voucher))
@@ -300,6 +310,9 @@ class SaftFileConnector:
             data = write_saft(vouchers, self.company, created=self.today(), software=self.software)
         except ValueError as error:
             raise PermanentRefusal(f"no SAF-T file for {batch_id}: {error}") from error
+        errors = validate_saft(data, self.xsd_path) if self.xsd_path else []
+        if errors:
+            raise PermanentRefusal(f"SAF-T file for {batch_id} is invalid: {'; '.join(errors[:5])}")
         return _file_receipt(self.name, path, data, compare=False)
 
 

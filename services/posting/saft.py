@@ -474,7 +474,9 @@ def _bank_account(parent: etree._Element, account: str | None) -> None:
 
 
 def _tax_table(masters: etree._Element, lines: Sequence[PostingLine]) -> None:
-    codes = sorted({ln.vat_code for ln in lines if ln.kind == "expense" and ln.vat_code}, key=int)
+    codes = sorted(
+        {ln.vat_code for ln in lines if ln.kind == "expense" and ln.vat_code}, key=_code_order
+    )
     if not codes:
         return
     entry = _sub(_sub(masters, "TaxTable"), "TaxTableEntry")
@@ -489,6 +491,10 @@ def _tax_table(masters: etree._Element, lines: Sequence[PostingLine]) -> None:
         _text(details, "Country", "NO")
         _text(details, "StandardTaxCode", code if code.isdigit() and len(code) <= 2 else "NA")
         _text(details, "BaseRate", "100")
+
+
+def _code_order(code: str) -> tuple[int, str]:
+    return (int(code), "") if code.isdigit() else (1000, code)
 
 
 #: AnalysisType codes for the coding's dimensions (free codes; described in the table).
@@ -557,7 +563,7 @@ def _line(parent: etree._Element, voucher: Voucher, record: int, line: PostingLi
     for analysis_type, analysis_id in _dimensions(line):
         analysis = _sub(element, "Analysis")
         _text(analysis, "AnalysisType", analysis_type)
-        _text(analysis, "AnalysisID", analysis_id, 256)
+        _text(analysis, "AnalysisID", analysis_id, 35)  # as in the table
     _optional(element, "SourceDocumentID", voucher.invoice_number, 35)
     _optional(element, "SupplierID", line.supplier_id, 35)
     _text(element, "Description", line.description or voucher.description, 256)

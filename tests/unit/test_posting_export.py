@@ -520,7 +520,7 @@ def serving(erp: Erp) -> Iterator[str]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/vouchers"
@@ -651,3 +651,10 @@ def test_a_bug_in_a_connector_is_a_visible_failure_not_a_lost_voucher():
     result = deliver_with_retries(connector, voucher(MIXED), attempts=3, sleep=lambda s: None)
     assert isinstance(result, Failed) and result.permanent and "KeyError" in result.reason
     assert connector.calls == 1
+
+
+@pytest.mark.shared_data
+def test_saft_connector_checks_the_file_against_the_xsd_before_writing(tmp_path):
+    connector = SaftFileConnector(tmp_path, COMPANY, xsd_path=saft_xsd())
+    receipt = connector.deliver(voucher(MIXED))
+    assert validate_saft((tmp_path / receipt.reference).read_bytes(), saft_xsd()) == []
