@@ -258,7 +258,7 @@ def signed_coding(coding: list[CodingLine], kind: str) -> list[CodingLine]:
     return coding
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, database=None)
 @given(codings, st.sampled_from(["invoice", "credit-note"]))
 def test_every_voucher_balances_to_the_ore_with_vat_on_the_right_accounts(coding, kind):
     v = build_or_reject(coding, kind)
@@ -306,7 +306,7 @@ def test_every_voucher_balances_to_the_ore_with_vat_on_the_right_accounts(coding
             assert ln.vat_base == ln.amount
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(codings)
 def test_a_credit_note_mirrors_the_invoice(coding):
     invoice = build_or_reject(coding, "invoice")
@@ -406,7 +406,12 @@ def test_validate_saft_reports_schema_errors_and_what_the_xsd_cannot_check():
 
 
 @pytest.mark.shared_data
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.filter_too_much],
+)
 @given(st.lists(codings, min_size=1, max_size=4), st.sampled_from(["invoice", "credit-note"]))
 def test_saft_is_valid_for_any_vouchers(batch, kind):
     vouchers = [build_or_reject(coding, kind, number=i) for i, coding in enumerate(batch, 1)]
