@@ -77,6 +77,10 @@ class ServiceApplication(EventSourcedProjection[UUID]):
         """Process one Kafka message: its new events and its tracking row, one transaction."""
         self.process_event(cast(Any, message), tracking)
 
+    def record(self, processing: ProcessingEvent[UUID]) -> None:
+        """New events and a follower's position (an exporter's), in one transaction."""
+        self._record(processing)
+
     def record_position_only(self, tracking: Tracking) -> None:
         """Move past a message that produced no events (dead-lettered, or nothing to do)."""
         self._record(ProcessingEvent[UUID](tracking=tracking))

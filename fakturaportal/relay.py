@@ -8,21 +8,20 @@ A crash between store and broker loses nothing; it resumes from its recorded pos
 from __future__ import annotations
 
 import logging
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 from uuid import UUID
 
 from confluent_kafka import KafkaError, Message, Producer
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import ApplicationSubscription
 from opentelemetry.trace import SpanKind
 
 from fakturaportal import faults
 from fakturaportal.eventstore import ServiceApplication
+from fakturaportal.follower import LogFollower
 from fakturaportal.kafka import producer_config
 from fakturaportal.messaging import encode, event_id
 from fakturaportal.telemetry import context_from_traceparent, current_traceparent, tracer
@@ -47,30 +46,17 @@ class DeliveryFailed(RuntimeError):
     pass
 
 
-class Relay:
+class Relay(LogFollower):
     def __init__(self, app: ServiceApplication, translate: Translate, source: str) -> None:
-        self.app = app
+        super().__init__(app, f"relay:{app.name}")
         self.translate = translate
         self.source = source
-        self.name = f"relay:{app.name}"
         self.producer = Producer(producer_config(app.settings, self.name))
-        self.subscription: ApplicationSubscription[UUID] | None = None
         self.published = 0
         self._errors: list[KafkaError] = []
 
-    def stop(self, *_: Any) -> None:
-        if self.subscription is not None:
-            self.subscription.stop()
-
-    def run(self) -> None:
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
-        position = self.app.position(self.name)
-        log.info("%s resuming after notification %s", self.name, position)
-        with ApplicationSubscription(self.app, gt=position) as subscription:
-            self.subscription = subscription
-            for domain_event, tracking in subscription:
-                self.publish(domain_event, tracking)
+    def follow(self, domain_event: DomainEventProtocol[UUID], tracking: Tracking) -> None:
+        self.publish(domain_event, tracking)
 
     def publish(self, domain_event: DomainEventProtocol[UUID], tracking: Tracking) -> None:
         faults.crash_point(faults.RELAY_BEFORE_PRODUCE, self.app.settings.fault)

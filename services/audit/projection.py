@@ -77,6 +77,7 @@ STATUS_OF: dict[str, str] = {
     Topic.INVOICE_APPROVED.value: "approved",
     Topic.INVOICE_DISPUTED.value: "disputed",
     Topic.INVOICE_POSTED.value: "posted",
+    Topic.INVOICE_POSTING_FAILED.value: "posting-failed",
     Topic.PAYMENT_PROPOSED.value: "payment-proposed",
     Topic.PAYMENT_SENT.value: "payment-sent",
     Topic.PAYMENT_SETTLED.value: "paid",
@@ -109,6 +110,7 @@ EMPTY_ROW: Row = dict.fromkeys(
         "dispute_reason",
         "voucher_number",
         "voucher_date",
+        "posting_failure",
         "payment_id",
         "execution_date",
         "settled_on",
@@ -195,6 +197,10 @@ FACTS_OF: dict[str, Facts] = {
         "dispute_reason": p.get("reason"),
     },
     Topic.INVOICE_POSTED.value: _posted,
+    Topic.INVOICE_POSTING_FAILED.value: lambda p: {
+        "voucher_number": p.get("voucher_number"),
+        "posting_failure": p.get("reason"),
+    },
     Topic.PAYMENT_PROPOSED.value: lambda p: {
         "payment_id": p.get("payment_id"),
         "execution_date": p.get("execution_date"),

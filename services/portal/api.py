@@ -69,6 +69,7 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
         ("/api/v1/coding/setup/history", "GET"),
         ("/api/v1/coding/{section}", "PUT"),
         ("/api/v1/invoices/{invoice_id}/coding", "GET"),
+        ("/api/v1/invoices/{invoice_id}/export", "POST"),
     ):
         router.add_api_route(
             path, _forwarder(proxy, portal.service_url_posting), methods=[method], tags=["posting"]

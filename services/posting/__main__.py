@@ -1,8 +1,14 @@
-"""Composition root: python -m services.posting {api|consumer|relay}."""
+"""Composition root: python -m services.posting {api|consumer|relay|exporter}."""
 
-from fakturaportal.runtime import create_api, main, run_consumer, run_relay, serve_api
+from functools import partial
+from typing import cast
+
+from fakturaportal.health import serve_health
+from fakturaportal.runtime import create_api, main, readiness, run_consumer, run_relay, serve_api
 from services.posting.api import build_router
 from services.posting.app import PostingApp
+from services.posting.domain import PostingCase
+from services.posting.exporter import Exporter
 from services.posting.translate import translate
 
 SERVICE = "posting"
@@ -15,11 +21,27 @@ def api() -> None:
     serve_api(http, SERVICE)
 
 
+def relay() -> None:
+    app = PostingApp()
+
+    def case_of(invoice_id: object, version: int) -> PostingCase:
+        return cast(PostingCase, app.repository.get(invoice_id, version=version))  # type: ignore[arg-type]
+
+    run_relay(app, partial(translate, case_of=case_of), SERVICE)
+
+
+def exporter() -> None:
+    app = PostingApp()
+    serve_health(app.settings.health_port, readiness(app.settings))
+    Exporter(app).run()
+
+
 main(
     SERVICE,
     {
         "api": api,
         "consumer": lambda: run_consumer(PostingApp(), SERVICE),
-        "relay": lambda: run_relay(PostingApp(), translate, SERVICE),
+        "relay": relay,
+        "exporter": exporter,
     },
 )

@@ -16,6 +16,7 @@ from services.posting.setup import (
     Account,
     CodingRule,
     Dimensions,
+    ExportSettings,
     Settings,
     SetupRefused,
 )
@@ -26,6 +27,7 @@ SECTIONS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "dimensions": (Dimensions, ("finance-admin",)),
     "rules": (list[CodingRule], ("finance-admin", "accountant")),
     "settings": (Settings, ("finance-admin",)),
+    "export": (ExportSettings, ("finance-admin",)),
 }
 
 
@@ -76,6 +78,22 @@ def build_router(app: PostingApp) -> APIRouter:
             "findings": first.findings or [],
             "recoded_by": case.recoded_by,
             "voucher_number": case.voucher_number,
+        }
+
+    @router.post("/invoices/{invoice_id}/export")
+    def export_again(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
+        """Another try for a voucher the ERP did not take (after fixing the ERP or the setup)."""
+        require_roles(user, "accountant", "finance-admin")
+        try:
+            case = app.request_export(user.tenant, invoice_id, user.user)
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from exc
+        except ValueError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        return {
+            "invoice_id": str(invoice_id),
+            "voucher_number": case.voucher_number,
+            "export": "pending",
         }
 
     return router

@@ -19,13 +19,13 @@ from services.posting.domain import (
     PostingCase,
     SupplierHistory,
     VoucherSeries,
-    build_voucher,
     history_id,
     supplier_key,
     voucher_series_id,
 )
 from services.posting.history import line_context, training_records
 from services.posting.setup import CodingSetup, Setup, setup_id
+from services.posting.voucher import VoucherError, VoucherNumber, build_voucher
 from shared.schemas.events import (
     CodingLine,
     InvoiceApproved,
@@ -134,26 +134,41 @@ class PostingApp(ServiceApplication):
         processing.collect_events(case)
 
     def on_approved(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
+        """Number and build the voucher; the exporter delivers it to the ERP."""
         payload = cast(InvoiceApproved, message.payload)
         case = cast(PostingCase | None, self.get_or_none(payload.invoice_id))
-        if case is None or case.voucher_number is not None:
-            return  # not ours to post, or already posted
+        if case is None or case.voucher_number is not None or case.voucher_refused:
+            return  # not ours to post, or already posted or refused
         meta = meta_from(message)
         today = message.envelope.time.date()
         series = self._series(payload.tenant_id, today.year)
+        number = VoucherNumber(series=str(today.year), number=series.last + 1)
+        coding = _final(case, payload)
+        try:
+            voucher = build_voucher(
+                coding,
+                payload.invoice,
+                tenant_id=payload.tenant_id,
+                invoice_id=payload.invoice_id,
+                number=number,
+                voucher_date=today,
+            )
+        except VoucherError as exc:
+            case.refuse_voucher(reason=str(exc), meta=meta)
+            processing.collect_events(case)
+            return
         series.issue(invoice_id=str(payload.invoice_id), meta=meta)
-        supplier = supplier_key(payload.invoice)
-        lines = build_voucher(payload.coding, supplier)
+        assert series.current == voucher.voucher_number
         case.post(
-            voucher_number=series.current,
+            voucher_number=voucher.voucher_number,
             voucher_date=today.isoformat(),
-            lines=[line.model_dump(mode="json") for line in lines],
+            lines=[line.model_dump(mode="json") for line in voucher.event_lines()],
             summary=payload.invoice.model_dump(mode="json"),
             meta=meta,
-            records=training_records(
-                payload.tenant_id, today.isoformat(), case.context, _final(case, payload)
-            ),
+            records=training_records(payload.tenant_id, today.isoformat(), case.context, coding),
+            voucher=voucher.model_dump(mode="json"),
         )
+        supplier = supplier_key(payload.invoice)
         history = self.get_or_none(history_id(payload.tenant_id, supplier))
         learned = (
             cast(SupplierHistory, history)
@@ -162,10 +177,21 @@ class PostingApp(ServiceApplication):
         )
         learned.learn(
             invoice_id=str(payload.invoice_id),
-            accounts=sorted({c.account for c in payload.coding}),
+            accounts=sorted({c.account for c in coding}),
             meta=meta,
         )
         processing.collect_events(series, case, learned)
+
+    def request_export(self, tenant_id: str, invoice_id: UUID, user: str) -> PostingCase:
+        """Another try for a voucher the ERP did not take."""
+        case = cast(PostingCase | None, self.get_or_none(invoice_id))
+        if case is None or case.tenant_id != tenant_id or case.voucher is None:
+            raise LookupError("no voucher for that invoice")
+        if case.export != "failed":
+            raise ValueError(f"the voucher is {case.export}, not failed")
+        case.request_export(requested_by=user, meta=new_meta(tenant_id, str(invoice_id)))
+        self.save(case)
+        return case
 
     def _series(self, tenant_id: str, year: int) -> VoucherSeries:
         found = self.get_or_none(voucher_series_id(tenant_id, year))

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class PostingSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FP_POSTING_", extra="ignore")
 
-    default_account: str = "4000"
+    export_dir: Path | None = None
+    """Where the CSV and SAF-T connectors write, per tenant; default `<data dir>/erp-outbox`."""
+    webhook_secret: SecretStr | None = None
+    """Signs webhook deliveries (HMAC-SHA256); from the environment, never from the setup."""
+    export_attempts: int = 5
+    export_base_delay: float = 1.0
+    export_max_delay: float = 60.0
+    saft_xsd: Path | None = None
+    """With it, every SAF-T file is checked against Skatteetaten's XSD before it is written."""

@@ -1,7 +1,7 @@
 """Coding suggestions and vouchers: pure rules plus the posting service's aggregates.
 
-The suggestion itself lives in `coding`; here are the aggregates that remember codings and
-number vouchers, and the voucher built from an approved coding.
+The suggestion lives in `coding` and the voucher in `voucher`; here are the aggregates that
+remember codings, number vouchers and follow each invoice from coding to the ERP.
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from shared.schemas.events import CodingLine, InvoiceSummary, VoucherLine
+from shared.schemas.events import InvoiceSummary
 from shared.schemas.invoice import CanonicalInvoice
 
 POSTING_NAMESPACE = uuid5(NAMESPACE_URL, "https://fakturaportal.no/posting")
 CENT = Decimal("0.01")
-ACCOUNTS_PAYABLE = "2400"
-INPUT_VAT_ACCOUNT = {"1": "2710", "11": "2711", "13": "2712", "12": "2713"}
 
 
 def supplier_key(invoice: CanonicalInvoice | InvoiceSummary) -> str:
@@ -33,41 +31,6 @@ def history_id(tenant_id: str, supplier: str) -> UUID:
 
 def voucher_series_id(tenant_id: str, year: int) -> UUID:
     return uuid5(POSTING_NAMESPACE, f"vouchers/{tenant_id}/{year}")
-
-
-def build_voucher(coding: list[CodingLine], supplier_id: str) -> list[VoucherLine]:
-    """Expense per account/dimension, input VAT per code, supplier credit on 2400: balanced."""
-    lines: list[VoucherLine] = []
-    for c in coding:
-        lines.append(
-            _signed(
-                c.account,
-                c.net_amount,
-                vat_code=c.vat_code,
-                department=c.department,
-                project=c.project,
-            )
-        )
-    vat: dict[str, Decimal] = {}
-    for c in coding:
-        if c.vat_amount:
-            vat[c.vat_code] = vat.get(c.vat_code, Decimal(0)) + c.vat_amount
-    for code, amount in sorted(vat.items()):
-        lines.append(_signed(INPUT_VAT_ACCOUNT.get(code, "2710"), amount, vat_code=code))
-    total = sum((c.net_amount + c.vat_amount for c in coding), Decimal(0))
-    lines.append(_signed(ACCOUNTS_PAYABLE, -total, supplier_id=supplier_id))
-    return lines
-
-
-def _signed(account: str, amount: Decimal, **kwargs: Any) -> VoucherLine:
-    amount = amount.quantize(CENT)
-    if amount >= 0:
-        return VoucherLine(account=account, debit=amount, **kwargs)
-    return VoucherLine(account=account, credit=-amount, **kwargs)
-
-
-def is_balanced(lines: list[VoucherLine]) -> bool:
-    return sum((v.debit for v in lines), Decimal(0)) == sum((v.credit for v in lines), Decimal(0))
 
 
 class SupplierHistory(Aggregate):
@@ -150,6 +113,9 @@ class PostingCase(Aggregate):
         self.lines = lines
         self.context = context or {}
         self.voucher_number: str | None = None
+        self.voucher: dict[str, Any] | None = None
+        self.voucher_refused: str | None = None
+        self.export = "none"
         self.recoded_by: str | None = None
 
     @event("Recoded")
@@ -165,6 +131,7 @@ class PostingCase(Aggregate):
         summary: dict[str, Any]
         meta: dict[str, str]
         records: list[dict[str, Any]] | None = None
+        voucher: dict[str, Any] | None = None
 
     @event(Posted)
     def post(
@@ -175,5 +142,55 @@ class PostingCase(Aggregate):
         summary: dict[str, Any],
         meta: dict[str, str],
         records: list[dict[str, Any]] | None = None,
+        voucher: dict[str, Any] | None = None,
     ) -> None:
+        """Numbered and balanced: the exporter delivers it to the ERP next."""
         self.voucher_number = voucher_number
+        self.voucher = voucher
+        self.summary = summary
+        self.export = "pending"
+
+    class Exported(Aggregate.Event):
+        connector: str
+        reference: str
+        duplicate: bool
+        attempts: int
+        meta: dict[str, str]
+
+    @event(Exported)
+    def exported(
+        self, connector: str, reference: str, duplicate: bool, attempts: int, meta: dict[str, str]
+    ) -> None:
+        self.export = "delivered"
+
+    class ExportFailed(Aggregate.Event):
+        reason: str
+        connector: str | None
+        attempts: int
+        permanent: bool
+        meta: dict[str, str]
+
+    @event(ExportFailed)
+    def export_failed(
+        self,
+        reason: str,
+        connector: str | None,
+        attempts: int,
+        permanent: bool,
+        meta: dict[str, str],
+    ) -> None:
+        self.export = "failed"
+
+    @event("ExportRequested")
+    def request_export(self, requested_by: str, meta: dict[str, str]) -> None:
+        """A person asks for another try, e.g. after the ERP or the connector was fixed."""
+        self.export = "pending"
+
+    class VoucherRefused(Aggregate.Event):
+        reason: str
+        meta: dict[str, str]
+
+    @event(VoucherRefused)
+    def refuse_voucher(self, reason: str, meta: dict[str, str]) -> None:
+        """The approved coding cannot become a voucher (e.g. import VAT without its accounts)."""
+        self.voucher_refused = reason

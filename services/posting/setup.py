@@ -7,11 +7,13 @@ code is the most common correction in accounts payable, so a mismatch is a findi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.posting.saft import Company
 
 SETUP_NAMESPACE = uuid5(NAMESPACE_URL, "https://fakturaportal.no/posting/setup")
 VAT_CODES = frozenset({"0", "1", "11", "12", "13", "14", "15", *(str(c) for c in range(81, 90))})
@@ -128,6 +130,28 @@ class Settings(BaseModel):
     default_account: str = Field(default="7790", pattern=r"^\d{4,6}$")
 
 
+class ExportSettings(BaseModel):
+    """Where approved vouchers go: a CSV folder (default), the ERP's webhook, or SAF-T files.
+
+    The webhook's signing secret comes from the environment (`FP_POSTING_WEBHOOK_SECRET`), never
+    from here: this setup is stored as events for everyone with audit rights to read.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    connector: Literal["csv", "webhook", "saft"] = "csv"
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=500)
+    company: Company | None = Field(default=None, description="Header/Company of SAF-T files.")
+
+    @model_validator(mode="after")
+    def _complete(self) -> ExportSettings:
+        if self.connector == "webhook" and not self.url:
+            raise ValueError("the webhook connector needs a url")
+        if self.connector == "saft" and self.company is None:
+            raise ValueError("the SAF-T connector needs the company (orgnr, name, contact)")
+        return self
+
+
 class SetupRefused(ValueError):
     """A change that would leave the setup inconsistent, e.g. a rule to an unknown account."""
 
@@ -141,6 +165,7 @@ class Setup(BaseModel):
     dimensions: Dimensions = Field(default_factory=Dimensions)
     rules: list[CodingRule] = Field(default_factory=list)
     settings: Settings = Field(default_factory=Settings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
 
     def account(self, number: str) -> Account | None:
         return next((a for a in self.chart if a.number == number), None)

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 
 from fakturaportal.relay import Publication
 from services.posting.domain import PostingCase
+from services.posting.voucher import Voucher, invoice_posted
 from shared.schemas.events import (
     CodingLine,
     Finding,
     InvoiceCoded,
-    InvoicePosted,
+    InvoicePostingFailed,
     InvoiceSummary,
-    VoucherLine,
 )
 
+CaseLookup = Callable[[UUID, int], PostingCase]
+"""The case as it was at a version: publications need its voucher and summary."""
 
-def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
+
+def translate(event: DomainEventProtocol[UUID], case_of: CaseLookup) -> list[Publication]:
     if isinstance(event, PostingCase.Coded):
         return [
             Publication(
@@ -37,16 +40,34 @@ def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
                 )
             )
         ]
-    if isinstance(event, PostingCase.Posted):
+    if isinstance(event, PostingCase.Exported):
+        case = case_of(event.originator_id, event.originator_version)
+        voucher = Voucher.model_validate(case.voucher)
+        return [Publication(invoice_posted(voucher, InvoiceSummary.model_validate(case.summary)))]
+    if isinstance(event, PostingCase.ExportFailed):
+        case = case_of(event.originator_id, event.originator_version)
         return [
             Publication(
-                InvoicePosted(
+                InvoicePostingFailed(
+                    invoice_id=event.originator_id,
+                    tenant_id=case.tenant_id,
+                    voucher_number=case.voucher_number,
+                    reason=event.reason,
+                    connector=event.connector,
+                    attempts=event.attempts,
+                    permanent=event.permanent,
+                )
+            )
+        ]
+    if isinstance(event, PostingCase.VoucherRefused):
+        return [
+            Publication(
+                InvoicePostingFailed(
                     invoice_id=event.originator_id,
                     tenant_id=event.meta["tenant_id"],
-                    voucher_number=event.voucher_number,
-                    voucher_date=date.fromisoformat(event.voucher_date),
-                    lines=[VoucherLine.model_validate(line) for line in event.lines],
-                    invoice=InvoiceSummary.model_validate(event.summary),
+                    voucher_number=None,
+                    reason=event.reason,
+                    permanent=True,
                 )
             )
         ]

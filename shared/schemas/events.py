@@ -324,6 +324,16 @@ class InvoicePosted(EventPayload):
     invoice: InvoiceSummary
 
 
+class InvoicePostingFailed(EventPayload):
+    """The voucher could not be built or the ERP did not take it: a person must act."""
+
+    voucher_number: str | None = Field(description="Null when no voucher could be built.")
+    reason: str
+    connector: str | None = None
+    attempts: int = Field(default=0, ge=0)
+    permanent: bool = Field(description="Refused outright (no use retrying unchanged).")
+
+
 class PaymentProposed(EventPayload):
     payment_id: str
     run_id: UUID
@@ -414,6 +424,7 @@ EVENT_MODELS: dict[Topic, type[Payload]] = {
     Topic.INVOICE_DISPUTED: InvoiceDisputed,
     Topic.INVOICE_RECODED: InvoiceRecoded,
     Topic.INVOICE_POSTED: InvoicePosted,
+    Topic.INVOICE_POSTING_FAILED: InvoicePostingFailed,
     Topic.PAYMENT_PROPOSED: PaymentProposed,
     Topic.PAYMENT_SENT: PaymentSent,
     Topic.PAYMENT_SETTLED: PaymentSettled,

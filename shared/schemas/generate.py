@@ -113,6 +113,10 @@ SUMMARIES: dict[Topic, tuple[str, str]] = {
     Topic.INVOICE_DISPUTED: ("approval", "An approver disputed the invoice."),
     Topic.INVOICE_RECODED: ("approval", "An approver corrected the suggested coding."),
     Topic.INVOICE_POSTED: ("posting", "The voucher was exported to the ERP."),
+    Topic.INVOICE_POSTING_FAILED: (
+        "posting",
+        "The voucher could not be built, or the ERP refused it after retries: a person must act.",
+    ),
     Topic.PAYMENT_PROPOSED: ("payment", "The invoice was put in a payment proposal."),
     Topic.PAYMENT_SENT: ("payment", "The payment instruction (pain.001) left for the bank."),
     Topic.PAYMENT_SETTLED: ("payment", "The bank booked the payment."),

@@ -19,6 +19,7 @@ class Topic(StrEnum):
     INVOICE_DISPUTED = "invoice-disputed"
     INVOICE_RECODED = "invoice-recoded"
     INVOICE_POSTED = "invoice-posted"
+    INVOICE_POSTING_FAILED = "invoice-posting-failed"
     PAYMENT_PROPOSED = "payment-proposed"
     PAYMENT_SENT = "payment-sent"
     PAYMENT_SETTLED = "payment-settled"

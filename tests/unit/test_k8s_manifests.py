@@ -486,6 +486,14 @@ def test_every_process_has_its_deployment(rendered: tuple[str, list[Doc]]) -> No
         assert role_of(deployment) == (args[1] if standard else "worker"), name
 
 
+def test_log_followers_run_exactly_one_replica(rendered: tuple[str, list[Doc]]) -> None:
+    """The exporter follows posting's event log as a relay does: two would race."""
+    _, docs = rendered
+    exporter = of_kind(docs, "Deployment")["posting-exporter"]
+    assert exporter["spec"].get("replicas") == 1
+    assert exporter["spec"].get("strategy") == {"type": "Recreate"}
+
+
 def test_relays_run_exactly_one_replica(rendered: tuple[str, list[Doc]]) -> None:
     _, docs = rendered
     relays = [d for d in of_kind(docs, "Deployment").values() if role_of(d) == "relay"]
