@@ -16,7 +16,8 @@ What makes it realistic enough to be worth measuring:
   in July, travel in spring and autumn, more electricity in winter), 1–5 lines per invoice;
 * noisy Norwegian texts: typos, abbreviations, casing, article numbers and periods;
 * some tenants map an industry to another account than the bureau's usual one (their chart);
-* a few percent inconsistent human codings (a neighbouring account, another department).
+* a few percent inconsistent human codings (a neighbouring account, another department),
+  rare on recurring bills and commonest on mixed one-off purchases.
 
 The description never contains an account, VAT code or department code; a project's number
 is never printed either (its order-number prefix is, as a buyer's ERP would do).
@@ -469,7 +470,9 @@ def _record(rng: random.Random, tenant: Tenant, relation: Relation, industry: In
                       or tenant.departments[industry.role])
     project_code: str | None = (project[0] if project else "100") if tenant.projects else None
     vat_code = industry.vat_code
-    if rng.random() < 0.035:  # an inconsistent human coding
+    # Inconsistent human codings: rare on the monthly bill, common on mixed one-off purchases.
+    slip = 0.003 if relation.frequency != "adhoc" else 0.03 + 0.03 * (len(supplier.industries) - 1)
+    if rng.random() < slip:
         account = rng.choice(NEIGHBOURS.get(account, (account,)))
     if department and rng.random() < 0.03:
         department = rng.choice(sorted(set(tenant.departments.values())))

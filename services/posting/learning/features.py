@@ -208,6 +208,31 @@ def day_numbers(records: Sequence[CodingRecord]) -> IntArray:
     return np.asarray([r.date.toordinal() for r in records], dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class Lines:
+    """What is computed once per line, whichever model (tenant or shared) then looks at it."""
+
+    hashed: sp.csr_matrix
+    keys: list[dict[str, str]]
+    base: FloatArray
+    days: IntArray
+
+    def take(self, rows: Sequence[int] | IntArray) -> Lines:
+        index = np.asarray(rows, dtype=np.int64)
+        return Lines(
+            self.hashed[index], [self.keys[i] for i in index], self.base[index], self.days[index]
+        )
+
+
+def lines_of(records: Sequence[CodingRecord], config: FeatureConfig) -> Lines:
+    return Lines(
+        text_matrix([r.description for r in records], config),
+        [record_keys(r) for r in records],
+        base_matrix(records),
+        day_numbers(records),
+    )
+
+
 def encode_keys(values: Sequence[str], vocabulary: dict[str, int]) -> IntArray:
     """Ids of keys; -1 for an empty key or one the model never saw."""
     return np.asarray([vocabulary.get(v, -1) if v else -1 for v in values], dtype=np.int64)

@@ -48,7 +48,7 @@ class TrainConfig:
     min_data_in_leaf: int = 20
     calibration_share: float = 0.15
     min_labels: int = 20
-    threads: int = 2
+    threads: int = 1
     seed: int = 7
 
     def to_json(self) -> dict[str, Any]:
@@ -75,6 +75,13 @@ class TargetModel:
     booster: lgb.Booster | None
     platt: tuple[float, float] = (1.0, 0.0)
     stats: dict[str, float] = field(default_factory=dict)
+    _totals: FloatArray | None = field(default=None, repr=False, compare=False)
+
+    def token_totals(self) -> FloatArray:
+        """Per label, all n-gram counts (cached: explanations ask for it per line)."""
+        if self._totals is None:
+            self._totals = self.nb_tokens.sum(axis=0)
+        return self._totals
 
 
 @dataclass
@@ -125,20 +132,18 @@ class CodingModel:
 
     # -- suggesting -----------------------------------------------------------------------------
 
-    def prepare(self, records: Sequence[CodingRecord], hashed: sp.csr_matrix | None = None) -> Prepared:
-        hashed = hashed if hashed is not None else ft.text_matrix(
-            [r.description for r in records], self.config.features
-        )
-        text = ft.restrict(hashed, self.vocabulary)
-        keys = [ft.record_keys(r) for r in records]
+    def prepare(self, records: Sequence[CodingRecord], lines: ft.Lines | None = None) -> Prepared:
+        """A batch to suggest for: every day is after all history."""
+        lines = lines if lines is not None else ft.lines_of(records, self.config.features)
+        text = ft.restrict(lines.hashed, self.vocabulary)
         return Prepared(
             records=records,
             text=text,
             unit=ft.normalise_rows(text),
-            base=ft.base_matrix(records),
+            base=lines.base,
             days=np.full(len(records), ALWAYS, dtype=np.int64),
             key_ids={
-                kind: ft.encode_keys([k[kind] for k in keys], self.key_vocab[kind])
+                kind: ft.encode_keys([k[kind] for k in lines.keys], self.key_vocab[kind])
                 for kind in self.kinds
             },
         )
@@ -284,7 +289,7 @@ def fit(
     records: Sequence[CodingRecord],
     scope: str,
     config: TrainConfig | None = None,
-    hashed: sp.csr_matrix | None = None,
+    lines: ft.Lines | None = None,
     progress: Progress = _quiet,
 ) -> CodingModel:
     """Train a scope's model from approved lines (any order; each target on its labelled lines).
@@ -296,13 +301,10 @@ def fit(
     config = config or TrainConfig()
     order = sorted(range(len(records)), key=lambda i: records[i].date)
     records = [records[i] for i in order]
-    if hashed is None:
-        hashed = ft.text_matrix([r.description for r in records], config.features)
-    else:
-        hashed = hashed[np.asarray(order, dtype=np.int64)]
-    vocabulary = np.unique(hashed.indices).astype(np.int64)
+    lines = lines.take(order) if lines is not None else ft.lines_of(records, config.features)
+    vocabulary = np.unique(lines.hashed.indices).astype(np.int64)
     kinds = tuple(k for k in ft.KEY_KINDS if scope == "tenant" or k not in ft.TENANT_KINDS)
-    keys = [ft.record_keys(r) for r in records]
+    keys = lines.keys
     key_vocab = {
         kind: {v: i for i, v in enumerate(sorted({k[kind] for k in keys if k[kind]}))}
         for kind in kinds
@@ -317,8 +319,8 @@ def fit(
         vocabulary=vocabulary,
         targets={},
     )
-    batch = model.prepare(records, hashed)
-    batch.days = ft.day_numbers(records)
+    batch = model.prepare(records, lines)
+    batch.days = lines.days
     own = None
     if scope == "shared":
         own_keys = [f"{r.tenant}\x1f{k['supplier']}" for r, k in zip(records, keys, strict=True)]
@@ -507,12 +509,17 @@ def fit_platt(probs: FloatArray, correct: FloatArray, ridge: float = 2.0) -> tup
     diverge when the slice is separable); a ridge toward (1, 0) keeps small slices sane."""
     if len(probs) < 10:
         return 1.0, 0.0
-    x = _logit(probs)[None, None, :]
+    # sufficient statistics per distinct logit (rounded), so the grid costs the same for any n
+    rounded = np.round(_logit(probs), 2)
+    values, inverse = np.unique(rounded, return_inverse=True)
+    weight = np.bincount(inverse).astype(np.float64)[None, None, :]
+    hits = np.bincount(inverse, weights=correct)[None, None, :]
+    x = values[None, None, :]
     slopes = np.geomspace(0.05, 4.0, 45)[:, None, None]
     shifts = np.linspace(-4.0, 6.0, 51)[None, :, None]
     z = slopes * x + shifts
     # log loss written with logaddexp so large |z| never overflows
-    loss = (np.logaddexp(0.0, z) - correct[None, None, :] * z).sum(axis=2)
+    loss = (weight * np.logaddexp(0.0, z) - hits * z).sum(axis=2)
     loss += ridge * (np.log(slopes[:, :, 0]) ** 2 + 0.1 * shifts[:, :, 0] ** 2)
     a, b = np.unravel_index(int(np.argmin(loss)), loss.shape)
     return float(slopes[a, 0, 0]), float(shifts[0, b, 0])

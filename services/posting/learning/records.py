@@ -7,6 +7,7 @@ never depend on which of the two a record came from.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -16,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 Target = Literal["account", "vat_code", "department", "project"]
+_NOT_ALNUM = re.compile(r"[\W_]+")
 TARGETS: tuple[Target, ...] = ("account", "vat_code", "department", "project")
 
 
@@ -89,7 +91,7 @@ class CodingRecord(BaseModel):
     def supplier(self) -> str:
         """The supplier's identity: the organisation number when known, else the name."""
         if self.supplier_orgnr:
-            return "".join(ch for ch in self.supplier_orgnr if ch.isalnum()).upper()
+            return _NOT_ALNUM.sub("", self.supplier_orgnr).upper()
         return " ".join((self.supplier_name or "").lower().split()) or "?"
 
     def label(self, target: Target) -> str | None:
