@@ -58,7 +58,7 @@ class ModelSet:
         now: datetime | None = None,
         min_tenant_records: int = 30,
     ) -> ModelSet:
-        """Tenant models for tenants with at least `min_tenant_records` lines, and the shared one."""
+        """Tenant models (tenants with `min_tenant_records` lines or more) and the shared one."""
         config = config or TrainConfig()
         progress(f"hashing {len(records)} descriptions")
         lines = ft.lines_of(records, config.features)
@@ -70,8 +70,9 @@ class ModelSet:
             if len(rows) >= min_tenant_records:
                 chosen = [records[i] for i in rows]
                 tenants[tenant] = fit(chosen, "tenant", config, lines.take(rows), progress)
-        shared_records = [r.model_copy(update={"department": None, "project": None})
-                          for r in records]
+        shared_records = [
+            r.model_copy(update={"department": None, "project": None}) for r in records
+        ]
         shared = fit(shared_records, "shared", config, lines, progress) if records else None
         if shared is not None and not shared.targets:
             shared = None
@@ -91,7 +92,7 @@ class ModelSet:
     # -- suggesting -------------------------------------------------------------------------
 
     def route(self, record: CodingRecord) -> str | None:
-        """"tenant", "shared" or None for one line (see the module docstring)."""
+        """ "tenant", "shared" or None for one line (see the module docstring)."""
         own = self.tenants.get(record.tenant)
         if own is not None and record.supplier in own.key_vocab["supplier"]:
             return "tenant"
@@ -111,8 +112,9 @@ class ModelSet:
             if route is None:
                 continue
             batch = [records[i] for i in rows]
-            for index, suggestion in zip(rows, self._suggest_group(tenant, route, batch, explain_),
-                                         strict=True):
+            for index, suggestion in zip(
+                rows, self._suggest_group(tenant, route, batch, explain_), strict=True
+            ):
                 out[index] = suggestion
         return out
 
@@ -149,8 +151,13 @@ class ModelSet:
                 model, found = per_target[target]
                 decision = found[line]
                 why = (
-                    explain.reasons(model, model.targets[target], decision, record,
-                                    similar[0] if similar else None)
+                    explain.reasons(
+                        model,
+                        model.targets[target],
+                        decision,
+                        record,
+                        similar[0] if similar else None,
+                    )
                     if explain_
                     else ()
                 )

@@ -77,9 +77,9 @@ class Report:
         return "\n".join(rows)
 
 
-def split(records: Sequence[CodingRecord], test_share: float = 0.2) -> tuple[
-    list[CodingRecord], list[CodingRecord]
-]:
+def split(
+    records: Sequence[CodingRecord], test_share: float = 0.2
+) -> tuple[list[CodingRecord], list[CodingRecord]]:
     """Older lines for training, the newest `test_share` (whole days) for testing."""
     ordered = sorted(records, key=lambda r: r.date)
     if len(ordered) < 2:
@@ -89,8 +89,11 @@ def split(records: Sequence[CodingRecord], test_share: float = 0.2) -> tuple[
 
 
 def score(
-    models: ModelSet, train: Sequence[CodingRecord], test: Sequence[CodingRecord],
-    suggestions: Sequence[Suggestion] | None = None, precision: float = 0.99,
+    models: ModelSet,
+    train: Sequence[CodingRecord],
+    test: Sequence[CodingRecord],
+    suggestions: Sequence[Suggestion] | None = None,
+    precision: float = 0.99,
 ) -> Report:
     known = {(r.tenant, r.supplier) for r in train}
     suggestions = suggestions if suggestions is not None else models.suggest(test, explain_=False)
@@ -111,7 +114,9 @@ def score(
 
 
 def touchless_share(
-    test: Sequence[CodingRecord], suggestions: Sequence[Suggestion], target: str,
+    test: Sequence[CodingRecord],
+    suggestions: Sequence[Suggestion],
+    target: str,
     precision: float,
 ) -> dict[str, float | None]:
     """The largest share of lines that could skip manual coding with `precision` right among
@@ -134,7 +139,9 @@ def touchless_share(
 
 
 def evaluate(
-    records: Sequence[CodingRecord], test_share: float = 0.2, config: TrainConfig | None = None,
+    records: Sequence[CodingRecord],
+    test_share: float = 0.2,
+    config: TrainConfig | None = None,
     progress: Progress = _quiet,
 ) -> Report:
     train, test = split(records, test_share)

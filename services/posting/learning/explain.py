@@ -17,8 +17,20 @@ from services.posting.learning.model import CodingModel, Decision, TargetModel
 from services.posting.learning.records import CodingRecord
 from services.posting.learning.suggestion import SimilarVoucher
 
-MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september",
-          "oktober", "november", "desember")
+MONTHS = (
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+)
 _INDEX = {name: i for i, name in enumerate(ft.FEATURES)}
 
 
@@ -83,7 +95,8 @@ def _describe(
             "buyer": f"deres referanse «{record.buyer_reference}»: {tally}",
             "order": f"ordrereferanse «{keys['order']}…»: {tally}",
             "item": f"varekode {keys['item']}…: {tally}",
-            "vat": f"mva {_rate(record)} ({record.tax_category or '-'}, {record.currency}): {tally}",
+            "vat": f"mva {_rate(record)} ({record.tax_category or '-'}, {record.currency}): "
+            f"{tally}",
             "all": f"{value} brukes i {count / max(total, 1):.0%} av bilagene",
         }[source]
     if source == "nb":
@@ -137,13 +150,15 @@ def approximately(amount: float) -> str:
     """Two significant digits with a space as thousands separator: 1234.5 -> "1 200"."""
     if amount == 0:
         return "0"
-    digits = int(math.floor(math.log10(abs(amount))))
+    digits = math.floor(math.log10(abs(amount)))
     rounded = round(amount, -digits + 1)
     text = f"{rounded:,.0f}" if abs(rounded) >= 10 else f"{rounded:.1f}"
     return text.replace(",", " ").replace(".", ",")
 
 
-def top_words(model: CodingModel, target: TargetModel, label: int, text: str, k: int = 2) -> list[str]:
+def top_words(
+    model: CodingModel, target: TargetModel, label: int, text: str, k: int = 2
+) -> list[str]:
     """The line's words that favour `label` most over the best other value (naive Bayes ratio)."""
     if label < 0 or len(model.vocabulary) == 0:
         return []

@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -121,7 +122,7 @@ def text_ids(text: str, config: FeatureConfig) -> list[int]:
     ids: set[int] = set()
     for word in tokens:
         ids.update(word_ids(word, config.hash_bits, config.char_ngram))
-    for first, second in zip(tokens, tokens[1:], strict=False):
+    for first, second in pairwise(tokens):
         ids.add(_hash(f"b:{first} {second}", config.hash_bits))
     return sorted(ids)
 
@@ -145,9 +146,7 @@ def restrict(matrix: sp.csr_matrix, vocabulary: IntArray) -> sp.csr_matrix:
     coo = matrix.tocoo()
     position = np.searchsorted(vocabulary, coo.col)
     position = np.minimum(position, max(len(vocabulary) - 1, 0))
-    known = (
-        vocabulary[position] == coo.col if len(vocabulary) else np.zeros(coo.nnz, dtype=bool)
-    )
+    known = vocabulary[position] == coo.col if len(vocabulary) else np.zeros(coo.nnz, dtype=bool)
     return sp.csr_matrix(
         (coo.data[known], (coo.row[known], position[known])),
         shape=(matrix.shape[0], len(vocabulary)),
@@ -315,7 +314,9 @@ def nb_online(
     return out
 
 
-def nb_counts(text: sp.csr_matrix, labels: IntArray, n_labels: int) -> tuple[FloatArray, FloatArray]:
+def nb_counts(
+    text: sp.csr_matrix, labels: IntArray, n_labels: int
+) -> tuple[FloatArray, FloatArray]:
     """All-time naive Bayes counts: the state kept for suggesting."""
     labelled = np.flatnonzero(labels >= 0)
     onehot = np.zeros((len(labelled), max(n_labels, 1)))

@@ -326,7 +326,7 @@ def fit(
         own_keys = [f"{r.tenant}\x1f{k['supplier']}" for r, k in zip(records, keys, strict=True)]
         own_vocab = {v: i for i, v in enumerate(sorted(set(own_keys)))}
         own = ft.encode_keys(own_keys, own_vocab)
-    labels: dict[str, tuple[list[str], IntArray]] = {}
+    labels: dict[Target, tuple[list[str], IntArray]] = {}
     for target in TARGETS:
         values = [r.label(target) for r in records]
         counted: dict[str, int] = {}
@@ -573,18 +573,18 @@ def _decide_target(
         if line not in top_labels:
             decisions.append(Decision(None, 0.0, []))
             continue
-        ids, probs = top_labels[line], top_probs[line]
+        best, probs = top_labels[line], top_probs[line]
         confidence = float(calibrate(target.platt, np.asarray(probs[:1]))[0])
         scaled = [confidence] + [p * confidence / max(probs[0], 1e-9) for p in probs[1:]]
         decisions.append(
             Decision(
-                value=target.labels[ids[0]],
+                value=target.labels[best[0]],
                 confidence=confidence,
-                alternatives=[(target.labels[i], p) for i, p in zip(ids, scaled, strict=True)],
-                label=ids[0],
+                alternatives=[(target.labels[i], p) for i, p in zip(best, scaled, strict=True)],
+                label=best[0],
             )
         )
-        winners.append(int(np.flatnonzero((rec == line) & (cand == ids[0]))[0]))
+        winners.append(int(np.flatnonzero((rec == line) & (cand == best[0]))[0]))
     if explain and winners and target.booster is not None:
         contrib = np.asarray(
             target.booster.predict(rows[winners], pred_contrib=True, num_threads=1)

@@ -7,6 +7,13 @@ from typing import Any
 
 from services.posting.learning.records import TARGETS, Target
 
+WORDS: dict[Target, str] = {
+    "account": "konto",
+    "vat_code": "mva-kode",
+    "department": "avdeling",
+    "project": "prosjekt",
+}
+
 
 @dataclass(frozen=True)
 class TargetSuggestion:
@@ -84,7 +91,8 @@ class Suggestion:
             if found.value is None:
                 continue
             why = "; ".join(found.reasons[:2])
-            parts.append(f"{target} {found.value} ({found.confidence:.0%}{': ' + why if why else ''})")
+            reason = f": {why}" if why else ""
+            parts.append(f"{WORDS[target]} {found.value} ({found.confidence:.0%}{reason})")
         return ". ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
