@@ -19,6 +19,8 @@ What makes it realistic enough to be worth measuring:
 * a few percent inconsistent human codings (a neighbouring account, another department),
   rare on recurring bills and commonest on mixed one-off purchases.
 
+Each object also carries `intended_account` (ignored by the record type): the account before the
+inconsistent coding, so precision can be measured against what a careful bookkeeper would do.
 The description never contains an account, VAT code or department code; a project's number
 is never printed either (its order-number prefix is, as a buyer's ERP would do).
 """
@@ -1102,6 +1104,7 @@ def _record(
         )
     project_code: str | None = (project[0] if project else "100") if tenant.projects else None
     vat_code = industry.vat_code
+    intended = account
     # Inconsistent human codings: rare on the monthly bill, common on mixed one-off purchases.
     slip = 0.003 if relation.frequency != "adhoc" else 0.03 + 0.03 * (len(supplier.industries) - 1)
     if rng.random() < slip:
@@ -1131,6 +1134,8 @@ def _record(
         "vat_code": vat_code,
         "department": department,
         "project": project_code,
+        # bench-only (records ignore unknown keys): the account a consistent bookkeeper would use
+        "intended_account": intended,
     }
 
 
