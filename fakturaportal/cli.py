@@ -169,6 +169,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_posting(args: argparse.Namespace) -> int:
+    """`posting train|suggest|evaluate`: loaded only when asked for (LightGBM takes a moment)."""
+    from services.posting.learning.cli import main as posting_main
+
+    return posting_main(args.rest)
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     """Run the intake capture on a local file and print the canonical invoice."""
     from services.intake.capture import CaptureRefused, capture_document, capture_scanned
@@ -298,6 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         if name == "demo":
             p.add_argument("--tenant", default=DEMO_TENANT, help="tenant to load (default: demo)")
+    posting = sub.add_parser(
+        "posting", help="train, suggest and evaluate the coding model", add_help=False
+    )
+    posting.add_argument("rest", nargs=argparse.REMAINDER)
+    posting.set_defaults(func=cmd_posting)
     sub.add_parser(
         "init-local", help="create .data/local.env with fresh local secrets"
     ).set_defaults(func=lambda a: print(ensure_local_env()) or 0)
@@ -305,6 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["posting"]:  # its own parser, options and --help included
+        return cmd_posting(argparse.Namespace(rest=argv[1:]))
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 

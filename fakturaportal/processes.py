@@ -31,7 +31,7 @@ PROCESSES: tuple[ProcessSpec, ...] = tuple(
     for service, roles in (
         ("intake", ("api", "relay", "ocr-worker", "folder", "mail")),
         ("validation", ("api", "consumer", "relay")),
-        ("posting", ("api", "consumer", "relay", "exporter")),
+        ("posting", ("api", "consumer", "relay", "exporter", "trainer")),
         ("approval", ("api", "consumer", "relay")),
         ("payment", ("api", "consumer", "relay")),
         ("audit", ("api", "consumer")),

@@ -207,11 +207,12 @@ class PostingApp(ServiceApplication):
 
 
 def _final(case: PostingCase, approved: InvoiceApproved) -> list[CodingLine]:
-    """The coding people settled on: the approved one, line ids from our own where it lost them."""
-    if all(line.invoice_line for line in approved.coding) or not case.lines:
-        return list(approved.coding)
+    """The coding people settled on: a correction that reached us (`invoice-recoded`) wins over
+    the coding approval carried; line ids come from our own coding where approval lost them."""
     ours = [CodingLine.model_validate(line) for line in case.lines]
-    if len(ours) != len(approved.coding):
+    if case.recoded_by and ours:
+        return ours
+    if all(line.invoice_line for line in approved.coding) or len(ours) != len(approved.coding):
         return list(approved.coding)
     return [
         line.model_copy(update={"invoice_line": mine.invoice_line})

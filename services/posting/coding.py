@@ -158,7 +158,12 @@ def _choose(
 
 
 def _fallback(prediction: Prediction | None, history: dict[str, int], setup: Setup) -> _Choice:
-    if prediction is not None and prediction.account:
+    """The model or the supplier's history, whichever is surer; else the default account."""
+    learned = _history(history)
+    surer = learned is None or (
+        prediction is not None and prediction.confidence >= learned.confidence
+    )
+    if prediction is not None and prediction.account and surer:
         return _Choice(
             account=prediction.account,
             confidence=prediction.confidence,
@@ -168,22 +173,28 @@ def _fallback(prediction: Prediction | None, history: dict[str, int], setup: Set
             department=prediction.department,
             project=prediction.project,
         )
-    if history:
-        account, uses = Counter(history).most_common(1)[0]
-        total = sum(history.values())
-        confidence = min(0.95, 0.5 + 0.45 * uses / total * min(1.0, total / 5))
-        return _Choice(
-            account=account,
-            confidence=confidence,
-            method="history",
-            explanation=f"Leverandørens mest brukte konto: {account} ({uses} av {total} bilag)",
-        )
+    if learned is not None:
+        return learned
     account = setup.settings.default_account
     return _Choice(
         account=account,
         confidence=0.2,
         method="default",
         explanation=f"Ingen historikk for leverandøren; standardkonto {account}",
+    )
+
+
+def _history(history: dict[str, int]) -> _Choice | None:
+    if not history:
+        return None
+    account, uses = Counter(history).most_common(1)[0]
+    total = sum(history.values())
+    confidence = min(0.95, 0.5 + 0.45 * uses / total * min(1.0, total / 5))
+    return _Choice(
+        account=account,
+        confidence=confidence,
+        method="history",
+        explanation=f"Leverandørens mest brukte konto: {account} ({uses} av {total} bilag)",
     )
 
 

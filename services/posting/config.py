@@ -20,3 +20,13 @@ class PostingSettings(BaseSettings):
     export_max_delay: float = 60.0
     saft_xsd: Path | None = None
     """With it, every SAF-T file is checked against Skatteetaten's XSD before it is written."""
+    model_dir: Path | None = None
+    """Versioned coding models (`CURRENT` names the one in use); default `<data dir>/models`."""
+    train_interval: float = 60.0
+    """Seconds between the trainer's looks at new approved codings and corrections."""
+    model_min_records: int = 30
+    """Approved lines a tenant needs before it gets a model of its own."""
+    model_min_labels: int = 20
+    model_min_leaf: int = 20
+    retrain_min_corrections: int = 50
+    """Corrections (`invoice-recoded`) since the last training that make the trainer retrain."""

@@ -20,6 +20,14 @@ from tests.infra import TestEnv
 PORT_BASE = 18000
 PORTAL = f"http://127.0.0.1:{PORT_BASE}"
 MAX_UPLOAD = 200_000
+#: The coding model learns from a handful of approved lines here (production waits for 30).
+LEARN_QUICKLY = {
+    "FP_POSTING_TRAIN_INTERVAL": "1",
+    "FP_POSTING_MODEL_MIN_RECORDS": "3",
+    "FP_POSTING_MODEL_MIN_LABELS": "2",
+    "FP_POSTING_MODEL_MIN_LEAF": "1",
+    "FP_POSTING_RETRAIN_MIN_CORRECTIONS": "1",
+}
 SERVICE_ROLE = {
     "FP_PG_SERVICE_USER": "fakturaportal_e2e_app",
     "FP_PG_SERVICE_PASSWORD": "e2e-app-pw",
@@ -31,6 +39,7 @@ def system(test_env: TestEnv) -> Iterator[TestEnv]:
     sup = Supervisor(test_env.data_dir / "run", test_env.data_dir / "logs", PORT_BASE)
     extra = {k: v for k, v in test_env.env.items() if k.startswith(("FP_", "PYTHON"))}
     extra["FP_INTAKE_MAX_UPLOAD_BYTES"] = str(MAX_UPLOAD)
+    extra |= LEARN_QUICKLY
     migrate = subprocess.run(
         [sys.executable, "-m", "fakturaportal.cli", "migrate"],
         env=test_env.env | SERVICE_ROLE,

@@ -3,6 +3,7 @@ that does not fit the account is a finding, corrections come back on `invoice-re
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -33,7 +34,11 @@ def upload(env: TestEnv, number: int, lines: tuple[DemoLine, ...]) -> str:
 
 
 def coding_of(env: TestEnv, invoice_id: str, until: Any = None) -> dict[str, Any]:
-    headers = auth(env, "anne", "accountant")
+    return coding_in(env, TENANT, invoice_id, until)
+
+
+def coding_in(env: TestEnv, tenant: str, invoice_id: str, until: Any = None) -> dict[str, Any]:
+    headers = token(env, "anne", "accountant", tenant=tenant)
 
     def found() -> dict[str, Any] | None:
         response = httpx.get(
@@ -115,3 +120,73 @@ def test_rules_and_vat_findings_and_corrections(system: TestEnv):
     assert producer.flush(30) == 0
     recoded = coding_of(system, dinner, until=lambda body: body.get("recoded_by") == "kari")
     assert recoded["lines"][0]["account"] == "7790"
+
+
+def recode(env: TestEnv, invoice_id: str, line: CodingLine, user: str = "kari") -> None:
+    """A correction as approval publishes it on `invoice-recoded`."""
+    correction = InvoiceRecoded(
+        invoice_id=invoice_id, tenant_id=TENANT_LEARN, recoded_by=user, lines=[line]
+    )
+    record = encode(
+        correction,
+        source="/services/approval",
+        ce_id=event_id("e2e-recode", invoice_id),
+        time=datetime.now(UTC),
+        correlation_id=invoice_id,
+        topic_prefix=env.settings.topic_prefix,
+    )
+    producer = Producer({"bootstrap.servers": env.settings.kafka_bootstrap})
+    producer.produce(record.topic, key=record.key, value=record.value, headers=record.headers)
+    assert producer.flush(30) == 0
+
+
+TENANT_LEARN = "learn-e2e"
+
+
+def test_cold_start_then_the_model_learns_from_corrections(system: TestEnv):
+    """A new supplier starts on the default account; people correct it to 6705 (invoice-recoded)
+    on three invoices and approve them; the trainer learns in the background, and the fourth
+    invoice is coded 6705 by the model, with the earlier vouchers it resembles."""
+    anne = token(system, "anne", "accountant", tenant=TENANT_LEARN)
+    kari = token(system, "kari", "attestant", tenant=TENANT_LEARN)
+    for number, month in ((9501, "august"), (9502, "september"), (9503, "oktober")):
+        data = demo_invoice(
+            number, SUPPLIERS[1], lines=(DemoLine(f"Regnskapsbistand {month}", D(1), D(number)),)
+        )
+        invoice_id = upload_as(system, data, tenant=TENANT_LEARN)
+        first = coding_in(system, TENANT_LEARN, invoice_id)
+        if number == 9501:  # the tenant knows nothing (the bureau's other tenants coded 7790)
+            assert first["lines"][0]["account"] == "7790", first
+        net = D(number)
+        recode(
+            system,
+            invoice_id,
+            CodingLine(
+                account="6705", vat_code="1", net_amount=net, vat_amount=net / 4, invoice_line="1"
+            ),
+        )
+        coding_in(system, TENANT_LEARN, invoice_id, until=lambda b: b.get("recoded_by") == "kari")
+        wait_for(
+            lambda i=invoice_id: (
+                httpx.get(f"{PORTAL}/api/v1/invoices/{i}", headers=anne, timeout=10)
+                .json()
+                .get("status")
+                == "awaiting-approval"
+            ),
+            timeout=60,
+            what="approval request",
+        )
+        approved = httpx.post(f"{PORTAL}/api/v1/invoices/{invoice_id}/approve", headers=kari)
+        assert approved.status_code == 200, approved.text
+        coding_in(system, TENANT_LEARN, invoice_id, until=lambda b: b.get("voucher_number"))
+
+    models = system.data_dir / "models" / "CURRENT"
+    wait_for(models.exists, timeout=60, what="the trainer's first model")
+    time.sleep(6)  # the consumer looks for a new model version every few seconds
+    data = demo_invoice(
+        9504, SUPPLIERS[1], lines=(DemoLine("Regnskapsbistand november", D(1), D(9504)),)
+    )
+    learned = coding_in(system, TENANT_LEARN, upload_as(system, data, tenant=TENANT_LEARN))
+    line = learned["lines"][0]
+    assert (line["account"], learned["method"]) == ("6705", "model"), learned
+    assert "Ligner" in line["explanation"] and "regnskapsbistand" in line["explanation"].lower()

@@ -487,11 +487,30 @@ def test_every_process_has_its_deployment(rendered: tuple[str, list[Doc]]) -> No
 
 
 def test_log_followers_run_exactly_one_replica(rendered: tuple[str, list[Doc]]) -> None:
-    """The exporter follows posting's event log as a relay does: two would race."""
+    """The exporter follows posting's event log as a relay does, and one trainer publishes
+    model versions: two of either would race."""
     _, docs = rendered
-    exporter = of_kind(docs, "Deployment")["posting-exporter"]
-    assert exporter["spec"].get("replicas") == 1
-    assert exporter["spec"].get("strategy") == {"type": "Recreate"}
+    for name in ("posting-exporter", "posting-trainer"):
+        deployment = of_kind(docs, "Deployment")[name]
+        assert deployment["spec"].get("replicas") == 1, name
+        assert deployment["spec"].get("strategy") == {"type": "Recreate"}, name
+
+
+def test_posting_models_are_shared_by_trainer_and_consumers(
+    rendered: tuple[str, list[Doc]],
+) -> None:
+    _, docs = rendered
+    config = next(d for d in of_kind(docs, "ConfigMap").values())["data"]
+    for name in ("posting-trainer", "posting-consumer"):
+        deployment = of_kind(docs, "Deployment")[name]
+        mounts = {m["mountPath"]: m["name"] for m in app_container(deployment)["volumeMounts"]}
+        volume = mounts[config["FP_POSTING_MODEL_DIR"]]
+        claims = {
+            v["name"]: v["persistentVolumeClaim"]["claimName"]
+            for v in deployment["spec"]["template"]["spec"]["volumes"]
+            if "persistentVolumeClaim" in v
+        }
+        assert claims[volume] == "fakturaportal-models", name
 
 
 def test_relays_run_exactly_one_replica(rendered: tuple[str, list[Doc]]) -> None:

@@ -165,3 +165,11 @@ def test_setup_changes_are_events_and_checked():
         book.change("chart", [{"number": "4000", "name": "Varer"}], "fiona", {})
     events = book.collect_events()
     assert [type(e).__name__ for e in events] == ["Opened", "Changed"]
+
+
+def test_the_surer_of_model_and_history_decides():
+    unsure = [Prediction(account="6540", confidence=0.4, explanation="modell")]
+    s = code_invoice(invoice(), Setup(), unsure, {"6800": 9})
+    assert (s.lines[0].account, s.method) == ("6800", "history")
+    sure = [Prediction(account="6540", confidence=0.99, explanation="modell")]
+    assert code_invoice(invoice(), Setup(), sure, {"6800": 9}).method == "model"

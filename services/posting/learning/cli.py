@@ -136,10 +136,14 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="posting", description=__doc__)
+    parser = argparse.ArgumentParser(prog="fakturaportal posting", description=__doc__)
     add_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except BrokenPipeError:  # `suggest … | head`: the reader has all it wants
+        sys.stderr.close()
+        return 0
     return code
 
 
