@@ -207,24 +207,30 @@ class Doc:
         self.type_code_tag = (
             "cbc:CreditNoteTypeCode" if self.is_credit_note else "cbc:InvoiceTypeCode"
         )
-        self._memo: dict[tuple[str, etree._Element], list[Any]] = {}
+        self._memo: dict[str, dict[etree._Element, list[Any]]] = {}
         self._children: dict[etree._Element, dict[Any, list[etree._Element]]] = {}
         self.shared: dict[Callable[[Doc], Any], Any] = {}
         self._blank_leaves: list[etree._Element] | None = None
 
     def xpath(self, path: str, node: etree._Element | None = None) -> list[Any]:
-        """Memoised per document: many rules ask the same questions of the same element."""
+        """Memoised per document: many rules ask the same questions of the same element. A
+        plain child step (the commonest question) is answered from the child index instead,
+        as a fresh list."""
         context = node if node is not None else self.root
-        key = (path, context)
-        found = self._memo.get(key)
+        tag = _SINGLE_CHILD.get(path, _UNKNOWN)
+        if tag is _UNKNOWN:
+            tag = _SINGLE_CHILD[path] = single_child_tag(path)
+        if tag is not None:
+            index = self._children.get(context)
+            if index is None:
+                index = self._index_children(context)
+            return list(index.get(tag, ()))
+        answers = self._memo.get(path)
+        if answers is None:
+            answers = self._memo[path] = {}
+        found = answers.get(context)
         if found is None:
-            tag = single_child_tag(path)
-            if tag is not None:  # the commonest question, answered without the detours
-                index = self._children.get(context)
-                if index is not None:
-                    found = self._memo[key] = list(index.get(tag, ()))
-                    return found
-            found = self._memo[key] = self._evaluate(path, context)
+            found = answers[context] = self._evaluate(path, context)
         return found
 
     def _evaluate(self, path: str, context: etree._Element) -> list[Any]:
@@ -351,14 +357,22 @@ class Doc:
         children are indexed by tag on first use)."""
         index = self._children.get(node)
         if index is None:
-            index = self._children[node] = {}
-            for child in node:
-                index.setdefault(child.tag, []).append(child)
+            index = self._index_children(node)
         return index.get(tag, [])
+
+    def _index_children(self, node: etree._Element) -> dict[Any, list[etree._Element]]:
+        index: dict[Any, list[etree._Element]] = {}
+        for child in node:
+            index.setdefault(child.tag, []).append(child)
+        self._children[node] = index
+        return index
 
     def nodes(self, path: str, node: etree._Element | None = None) -> list[etree._Element]:
         found = self.xpath(path, node)
-        if selects_elements(path):
+        only_elements = _ELEMENTS_ONLY.get(path)
+        if only_elements is None:
+            only_elements = _ELEMENTS_ONLY[path] = selects_elements(path)
+        if only_elements:
             return list(found)
         return [n for n in found if isinstance(n, etree._Element)]
 
@@ -489,6 +503,14 @@ def child_paths(path: str) -> tuple[ChildPath, ...] | None:
             attribute = named.group(1)
         alternatives.append((tuple(tags), attribute))
     return tuple(alternatives)
+
+
+_UNKNOWN = "?"
+_SINGLE_CHILD: dict[str, str | None] = {}
+"""`single_child_tag` of each path asked so far (a plain dict: asked hundreds of times per
+document)."""
+_ELEMENTS_ONLY: dict[str, bool] = {}
+"""`selects_elements` of each path asked so far."""
 
 
 @functools.lru_cache(maxsize=4096)
