@@ -211,6 +211,8 @@ class Doc:
         self._children: dict[etree._Element, dict[Any, list[etree._Element]]] = {}
         self.shared: dict[Callable[[Doc], Any], Any] = {}
         self._blank_leaves: list[etree._Element] | None = None
+        self._locations: dict[etree._Element, str] = {}
+        self._sibling_numbers: dict[etree._Element, int] = {}
 
     def xpath(self, path: str, node: etree._Element | None = None) -> list[Any]:
         """Memoised per document: many rules ask the same questions of the same element. A
@@ -419,21 +421,48 @@ class Doc:
         return values
 
     def location(self, node: etree._Element | None = None) -> str:
-        """An XPath a person can follow: /Invoice/cac:TaxTotal[1]/cbc:TaxAmount[1]."""
+        """An XPath a person can follow: /Invoice/cac:TaxTotal[1]/cbc:TaxAmount[1]. Each
+        element's location is kept for the document, so the locations of many lines (or of
+        everything inside one line) cost one step each, not a walk back to the top."""
         target = node if node is not None else self.root
-        steps = []
+        known = self._locations.get(target)
+        if known is not None:
+            return known
+        pending: list[etree._Element] = []
         current: etree._Element | None = target
+        prefix = ""
         while current is not None:
-            qname = etree.QName(current)
-            prefix = PREFIX_OF.get(qname.namespace or "")
-            name = f"{prefix}:{qname.localname}" if prefix else qname.localname
-            parent = current.getparent()
-            if parent is not None:
-                before = sum(1 for _ in current.itersiblings(current.tag, preceding=True))
-                name += f"[{before + 1}]"
-            steps.append(name)
-            current = parent
-        return "/" + "/".join(reversed(steps))
+            known = self._locations.get(current)
+            if known is not None:
+                prefix = known
+                break
+            pending.append(current)
+            current = current.getparent()
+        for element in reversed(pending):
+            prefix = self._locations[element] = prefix + "/" + self._step_name(element)
+        return prefix
+
+    def _step_name(self, node: etree._Element) -> str:
+        """`cac:Name[n]`: n counts the siblings of the same name (none for the top)."""
+        qname = etree.QName(node)
+        prefix = PREFIX_OF.get(qname.namespace or "")
+        name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+        parent = node.getparent()
+        if parent is None:
+            return name
+        number = self._sibling_numbers.get(node)
+        if number is None:
+            self._number_children(parent)
+            number = self._sibling_numbers[node]
+        return f"{name}[{number}]"
+
+    def _number_children(self, parent: etree._Element) -> None:
+        """Number all children of `parent` by tag in one pass (asking each child's preceding
+        siblings would make the locations of n lines cost n² steps)."""
+        counts: dict[Any, int] = {}
+        for child in parent:
+            tag = child.tag
+            counts[tag] = self._sibling_numbers[child] = counts.get(tag, 0) + 1
 
     @cached_property
     def currency(self) -> str | None:
