@@ -29,7 +29,7 @@ from services.validation.rules.codelists import (
     UNCL2005_PERIOD_CODES,
     UNCL5189_ALLOWANCE_REASONS,
 )
-from services.validation.rules.engine import Doc, rule
+from services.validation.rules.engine import Doc, rule, string_value
 
 Element = etree._Element
 
@@ -62,11 +62,7 @@ def normalize_space(value: str | None) -> str:
 
 def _content(node: Element) -> str:
     """The element's string value (all descendant text, comments excluded), normalised."""
-    return normalize_space("".join(_text(part) for part in node.itertext()))
-
-
-def _text(part: str | bytes) -> str:
-    return part if isinstance(part, str) else part.decode()
+    return normalize_space(string_value(node))
 
 
 def _attribute(name: str) -> Callable[[Element], str]:

@@ -218,7 +218,14 @@ class Doc:
         """Memoised per document: many rules ask the same questions of the same element. A
         plain child step (the commonest question) is answered from the child index instead,
         as a fresh list."""
-        context = node if node is not None else self.root
+        found = self._answer(path, node if node is not None else self.root)
+        if _SINGLE_CHILD[path] is not None:
+            return list(found)  # a copy: the child index stays as it is
+        return cast(list[Any], found)
+
+    def _answer(self, path: str, context: etree._Element) -> Sequence[Any]:
+        """What `xpath` answers, without copying a child-index list: for the readers below,
+        which only look."""
         tag = _SINGLE_CHILD.get(path, _UNKNOWN)
         if tag is _UNKNOWN:
             tag = _SINGLE_CHILD[path] = single_child_tag(path)
@@ -226,7 +233,7 @@ class Doc:
             index = self._children.get(context)
             if index is None:
                 index = self._index_children(context)
-            return list(index.get(tag, ()))
+            return index.get(tag, ())
         answers = self._memo.get(path)
         if answers is None:
             answers = self._memo[path] = {}
@@ -349,7 +356,7 @@ class Doc:
         value is 'VAT' with v, a and t upper-cased (XPath's whitespace is the only space)."""
         for scheme in self.children(node, _TAX_SCHEME):
             for identifier in self.children(scheme, _ID):
-                value = "".join(cast(Iterator[str], identifier.itertext())).strip(_XML_SPACE)
+                value = string_value(identifier).strip(_XML_SPACE)
                 if value.translate(_VAT_CASE) == "VAT":
                     return True
         return False
@@ -370,7 +377,7 @@ class Doc:
         return index
 
     def nodes(self, path: str, node: etree._Element | None = None) -> list[etree._Element]:
-        found = self.xpath(path, node)
+        found = self._answer(path, node if node is not None else self.root)
         only_elements = _ELEMENTS_ONLY.get(path)
         if only_elements is None:
             only_elements = _ELEMENTS_ONLY[path] = selects_elements(path)
@@ -379,26 +386,26 @@ class Doc:
         return [n for n in found if isinstance(n, etree._Element)]
 
     def first(self, path: str, node: etree._Element | None = None) -> etree._Element | None:
-        for found in self.xpath(path, node):
+        for found in self._answer(path, node if node is not None else self.root):
             if isinstance(found, etree._Element):
                 return found
         return None
 
     def text(self, path: str, node: etree._Element | None = None) -> str | None:
         """Normalised text of the first match (element or attribute); None when absent."""
-        for item in self.xpath(path, node):
+        for item in self._answer(path, node if node is not None else self.root):
             value = item if isinstance(item, str) else item.text
             return " ".join(str(value or "").split())
         return None
 
     def exists(self, path: str, node: etree._Element | None = None) -> bool:
-        return bool(self.xpath(path, node))
+        return bool(self._answer(path, node if node is not None else self.root))
 
     def present(self, path: str, node: etree._Element | None = None) -> bool:
         """Exists with non-blank text (what the rules mean by 'shall have')."""
         return any(
-            (item if isinstance(item, str) else "".join(item.itertext())).strip()
-            for item in self.xpath(path, node)
+            (item if isinstance(item, str) else string_value(item)).strip()
+            for item in self._answer(path, node if node is not None else self.root)
         )
 
     def decimal(self, path: str, node: etree._Element | None = None) -> Decimal | None:
@@ -412,7 +419,7 @@ class Doc:
 
     def decimals(self, path: str, node: etree._Element | None = None) -> list[Decimal]:
         values = []
-        for item in self.xpath(path, node):
+        for item in self._answer(path, node if node is not None else self.root):
             raw = item if isinstance(item, str) else item.text
             try:
                 values.append(Decimal(str(raw).strip()))
@@ -480,14 +487,26 @@ class Doc:
         return with_breakdown[0] if with_breakdown else (totals[0] if totals else None)
 
 
+_NOT_YET = object()
+
+
+def string_value(node: etree._Element) -> str:
+    """XPath's string value of an element: all its descendant text. A leaf's is its text,
+    read directly: `itertext()` costs some twenty times as much, and most values are leaves."""
+    if len(node) == 0:
+        return node.text or ""
+    return "".join(cast(Iterator[str], node.itertext()))
+
+
 def per_document(compute: Callable[[Doc], T]) -> Callable[[Doc], T]:
     """A view of the document that several rules share: computed on first use, once per Doc."""
 
     @functools.wraps(compute)
     def shared(doc: Doc) -> T:
-        if compute not in doc.shared:
-            doc.shared[compute] = compute(doc)
-        return cast(T, doc.shared[compute])
+        found = doc.shared.get(compute, _NOT_YET)
+        if found is _NOT_YET:
+            found = doc.shared[compute] = compute(doc)
+        return cast(T, found)
 
     return shared
 

@@ -13,12 +13,11 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
-from typing import cast
 
 from lxml import etree
 
 from services.validation.rules import codelists
-from services.validation.rules.engine import NS, Doc, Layer, per_document, rule
+from services.validation.rules.engine import NS, Doc, Layer, per_document, rule, string_value
 from shared.checkdigits import valid_orgnr
 from shared.schemas.events import Severity
 
@@ -58,10 +57,6 @@ def norm(value: str | None) -> str:
 def raw_text(node: etree._Element) -> str:
     """The element's own first text node, untouched (what `text()` means in the rules)."""
     return node.text or ""
-
-
-def string_value(node: etree._Element) -> str:
-    return "".join(cast(Iterator[str], node.itertext()))
 
 
 def to_decimal(value: str | None) -> Decimal | None:

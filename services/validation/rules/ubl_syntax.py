@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from lxml import etree
 
-from services.validation.rules.engine import NS, Doc, rule, table_rule
+from services.validation.rules.engine import NS, Doc, rule, string_value, table_rule
 from shared.schemas.events import Severity
 
 Element = etree._Element
@@ -46,7 +46,7 @@ def _local(tag: str) -> str:
 
 def _string(node: Element) -> str:
     """XPath string value of an element (all its text, not normalised)."""
-    return "".join(cast(Iterator[str], node.itertext()))
+    return string_value(node)
 
 
 # --------------------------------------------------------------------------------------------
