@@ -234,6 +234,13 @@ class Doc:
             if index is None:
                 index = self._index_children(context)
             return index.get(tag, ())
+        steps = _CHILD_STEPS.get(path, _UNKNOWN)
+        if steps is _UNKNOWN:
+            steps = _CHILD_STEPS[path] = child_paths(path)
+        if steps is not None and context is not self.root:  # walked again (see `_walked`)
+            walked = self._walked(context, steps)
+            if walked is not None:
+                return walked
         answers = self._memo.get(path)
         if answers is None:
             answers = self._memo[path] = {}
@@ -241,6 +248,20 @@ class Doc:
         if found is None:
             found = answers[context] = self._evaluate(path, context)
         return found
+
+    def _walked(
+        self, context: etree._Element, alternatives: tuple[ChildPath, ...]
+    ) -> list[Any] | None:
+        """A child path through the child index; None for a union where more than one side
+        matches (document order then needs libxml2). Below the root not memoised: a walk costs
+        little more than a memo lookup, and a memo entry per line and path makes big documents'
+        working set (and the garbage collector's work) grow faster than the document."""
+        if len(alternatives) == 1:
+            return self._walk(context, alternatives[0])
+        matched = [found for steps in alternatives if (found := self._walk(context, steps))]
+        if len(matched) <= 1:
+            return matched[0] if matched else []
+        return None
 
     def _evaluate(self, path: str, context: etree._Element) -> list[Any]:
         """Plain child paths (and unions of them where at most one matches) are walked through
@@ -557,6 +578,8 @@ _UNKNOWN = "?"
 _SINGLE_CHILD: dict[str, str | None] = {}
 """`single_child_tag` of each path asked so far (a plain dict: asked hundreds of times per
 document)."""
+_CHILD_STEPS: dict[str, Any] = {}
+"""`child_paths` of each path asked so far."""
 _ELEMENTS_ONLY: dict[str, bool] = {}
 """`selects_elements` of each path asked so far."""
 
