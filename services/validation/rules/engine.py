@@ -208,7 +208,7 @@ class Doc:
             "cbc:CreditNoteTypeCode" if self.is_credit_note else "cbc:InvoiceTypeCode"
         )
         self._memo: dict[str, dict[etree._Element, list[Any]]] = {}
-        self._children: dict[etree._Element, dict[Any, list[etree._Element]]] = {}
+        self._children: dict[etree._Element, dict[Any, _Children]] = {}
         self.shared: dict[Callable[[Doc], Any], Any] = {}
         self._blank_leaves: list[etree._Element] | None = None
         self._locations: dict[etree._Element, str] = {}
@@ -233,7 +233,10 @@ class Doc:
             index = self._children.get(context)
             if index is None:
                 index = self._index_children(context)
-            return index.get(tag, ())
+            found = index.get(tag)
+            if found is None:
+                return ()
+            return found if isinstance(found, list) else (found,)
         steps = _CHILD_STEPS.get(path, _UNKNOWN)
         if steps is _UNKNOWN:
             steps = _CHILD_STEPS[path] = child_paths(path)
@@ -388,12 +391,25 @@ class Doc:
         index = self._children.get(node)
         if index is None:
             index = self._index_children(node)
-        return index.get(tag, [])
+        found = index.get(tag)
+        if found is None:
+            return []
+        return found if isinstance(found, list) else [found]
 
-    def _index_children(self, node: etree._Element) -> dict[Any, list[etree._Element]]:
-        index: dict[Any, list[etree._Element]] = {}
+    def _index_children(self, node: etree._Element) -> dict[Any, _Children]:
+        """The children by tag: the element itself when it is the only one of its tag (the
+        common case in UBL), else a list. A list per child would be most of what a big
+        document's view holds, and of what the garbage collector walks."""
+        index: dict[Any, _Children] = {}
         for child in node:
-            index.setdefault(child.tag, []).append(child)
+            tag = child.tag
+            found = index.get(tag)
+            if found is None:
+                index[tag] = child
+            elif isinstance(found, list):
+                found.append(child)
+            else:
+                index[tag] = [found, child]
         self._children[node] = index
         return index
 
@@ -546,6 +562,8 @@ def compiled(path: str) -> etree.XPath:
     return etree.XPath(path, namespaces=NS)
 
 
+_Children = etree._Element | list[etree._Element]
+"""A child index entry: the one child of a tag, or the children of a tag in document order."""
 ChildPath = tuple[tuple[str, ...], str | None]
 """Clark tags of child steps, and the attribute the path ends in (if any)."""
 _CHILD_STEP = re.compile(r"(cbc|cac):([A-Za-z]+)(\[VAT\])?")
