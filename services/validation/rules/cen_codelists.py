@@ -29,7 +29,7 @@ from services.validation.rules.codelists import (
     UNCL2005_PERIOD_CODES,
     UNCL5189_ALLOWANCE_REASONS,
 )
-from services.validation.rules.engine import Doc, rule
+from services.validation.rules.engine import NS, Doc, rule, string_value
 
 Element = etree._Element
 
@@ -62,11 +62,7 @@ def normalize_space(value: str | None) -> str:
 
 def _content(node: Element) -> str:
     """The element's string value (all descendant text, comments excluded), normalised."""
-    return normalize_space("".join(_text(part) for part in node.itertext()))
-
-
-def _text(part: str | bytes) -> str:
-    return part if isinstance(part, str) else part.decode()
+    return normalize_space(string_value(node))
 
 
 def _attribute(name: str) -> Callable[[Element], str]:
@@ -174,12 +170,32 @@ def tax_point_date_code(doc: Doc) -> Iterator[str]:
     "Identifikatorskjemaet for objektidentifikatoren må være kodet etter et utvalg av UNTDID 1153.",
 )
 def object_identifier_scheme(doc: Doc) -> Iterator[str]:
-    # The invoiced object identifier (BT-18) is a document reference with type code 130.
-    path = (
-        "//cac:AdditionalDocumentReference[cbc:DocumentTypeCode = '130']/cbc:ID[@schemeID]"
-        " | //cac:DocumentReference[cbc:DocumentTypeCode = '130']/cbc:ID[@schemeID]"
-    )
-    yield from _not_in(doc, path, cen.UNTDID1153_OBJECT_SCHEMES, _attribute("schemeID"))
+    scheme = _attribute("schemeID")
+    for node in _invoiced_object_ids(doc):
+        if scheme(node) not in cen.UNTDID1153_OBJECT_SCHEMES:
+            yield doc.location(node)
+
+
+_REFERENCE_PATHS = ("//cac:AdditionalDocumentReference", "//cac:DocumentReference")
+_DOCUMENT_TYPE_CODE = f"{{{NS['cbc']}}}DocumentTypeCode"
+_ID = f"{{{NS['cbc']}}}ID"
+
+
+def _invoiced_object_ids(doc: Doc) -> list[Element]:
+    """`//cac:AdditionalDocumentReference[cbc:DocumentTypeCode = '130']/cbc:ID[@schemeID] |
+    //cac:DocumentReference[…same…]`: the invoiced object identifiers (BT-18) with a scheme,
+    in document order. From the tag index: libxml2 would walk the whole tree twice."""
+    found = [
+        identifier
+        for path in _REFERENCE_PATHS
+        for reference in doc.nodes(path)
+        if any(string_value(code) == "130" for code in doc.children(reference, _DOCUMENT_TYPE_CODE))
+        for identifier in doc.children(reference, _ID)
+        if identifier.get("schemeID") is not None
+    ]
+    if len(found) > 1:  # two sources, or references inside references: back in document order
+        found.sort(key=doc.positions.__getitem__)
+    return found
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,11 +24,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal
-from typing import cast
 
 from lxml import etree
 
-from services.validation.rules.engine import Doc, rule
+from services.validation.rules.engine import Doc, rule, string_value
 from shared.schemas.events import Severity
 
 Element = etree._Element
@@ -51,7 +50,7 @@ _VAT = "[cac:TaxScheme/cbc:ID[translate(normalize-space(.), 'vat', 'VAT') = 'VAT
 
 
 def _string(node: Element | str) -> str:
-    return node if isinstance(node, str) else "".join(cast(Iterator[str], node.itertext()))
+    return node if isinstance(node, str) else string_value(node)
 
 
 def _number(raw: str) -> Decimal:

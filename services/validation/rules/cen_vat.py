@@ -141,12 +141,14 @@ def _codes_in_use(doc: Doc) -> frozenset[str]:
     return frozenset(_code(doc, category) for category in tree.iter(*_CATEGORY_TAGS))
 
 
-def _when_used(code: str, check: Callable[[Doc], Iterator[str]]) -> Callable[[Doc], Iterator[str]]:
-    """The check, skipped outright on documents that never use the category code."""
+def _when_used(code: str, check: Callable[[Doc], Iterator[str]]) -> Callable[[Doc], Iterable[str]]:
+    """The check, skipped outright on documents that never use the category code (most
+    families on most documents: no generator is started for them)."""
 
-    def gated(doc: Doc) -> Iterator[str]:
+    def gated(doc: Doc) -> Iterable[str]:
         if code in _codes_in_use(doc):
-            yield from check(doc)
+            return check(doc)
+        return ()
 
     gated.__name__ = gated.__qualname__ = check.__name__
     return gated

@@ -207,25 +207,64 @@ class Doc:
         self.type_code_tag = (
             "cbc:CreditNoteTypeCode" if self.is_credit_note else "cbc:InvoiceTypeCode"
         )
-        self._memo: dict[tuple[str, etree._Element], list[Any]] = {}
-        self._children: dict[etree._Element, dict[Any, list[etree._Element]]] = {}
+        self._memo: dict[str, dict[etree._Element, list[Any]]] = {}
+        self._children: dict[etree._Element, dict[Any, _Children]] = {}
         self.shared: dict[Callable[[Doc], Any], Any] = {}
         self._blank_leaves: list[etree._Element] | None = None
+        self._locations: dict[etree._Element, str] = {}
+        self._sibling_numbers: dict[etree._Element, int] = {}
 
     def xpath(self, path: str, node: etree._Element | None = None) -> list[Any]:
-        """Memoised per document: many rules ask the same questions of the same element."""
-        context = node if node is not None else self.root
-        key = (path, context)
-        found = self._memo.get(key)
+        """Memoised per document: many rules ask the same questions of the same element. A
+        plain child step (the commonest question) is answered from the child index instead,
+        as a fresh list."""
+        found = self._answer(path, node if node is not None else self.root)
+        if _SINGLE_CHILD[path] is not None:
+            return list(found)  # a copy: the child index stays as it is
+        return cast(list[Any], found)
+
+    def _answer(self, path: str, context: etree._Element) -> Sequence[Any]:
+        """What `xpath` answers, without copying a child-index list: for the readers below,
+        which only look."""
+        tag = _SINGLE_CHILD.get(path, _UNKNOWN)
+        if tag is _UNKNOWN:
+            tag = _SINGLE_CHILD[path] = single_child_tag(path)
+        if tag is not None:
+            index = self._children.get(context)
+            if index is None:
+                index = self._index_children(context)
+            found = index.get(tag)
+            if found is None:
+                return ()
+            return found if isinstance(found, list) else (found,)
+        steps = _CHILD_STEPS.get(path, _UNKNOWN)
+        if steps is _UNKNOWN:
+            steps = _CHILD_STEPS[path] = child_paths(path)
+        if steps is not None and context is not self.root:  # walked again (see `_walked`)
+            walked = self._walked(context, steps)
+            if walked is not None:
+                return walked
+        answers = self._memo.get(path)
+        if answers is None:
+            answers = self._memo[path] = {}
+        found = answers.get(context)
         if found is None:
-            tag = single_child_tag(path)
-            if tag is not None:  # the commonest question, answered without the detours
-                index = self._children.get(context)
-                if index is not None:
-                    found = self._memo[key] = list(index.get(tag, ()))
-                    return found
-            found = self._memo[key] = self._evaluate(path, context)
+            found = answers[context] = self._evaluate(path, context)
         return found
+
+    def _walked(
+        self, context: etree._Element, alternatives: tuple[ChildPath, ...]
+    ) -> list[Any] | None:
+        """A child path through the child index; None for a union where more than one side
+        matches (document order then needs libxml2). Below the root not memoised: a walk costs
+        little more than a memo lookup, and a memo entry per line and path makes big documents'
+        working set (and the garbage collector's work) grow faster than the document."""
+        if len(alternatives) == 1:
+            return self._walk(context, alternatives[0])
+        matched = [found for steps in alternatives if (found := self._walk(context, steps))]
+        if len(matched) <= 1:
+            return matched[0] if matched else []
+        return None
 
     def _evaluate(self, path: str, context: etree._Element) -> list[Any]:
         """Plain child paths (and unions of them where at most one matches) are walked through
@@ -341,7 +380,7 @@ class Doc:
         value is 'VAT' with v, a and t upper-cased (XPath's whitespace is the only space)."""
         for scheme in self.children(node, _TAX_SCHEME):
             for identifier in self.children(scheme, _ID):
-                value = "".join(cast(Iterator[str], identifier.itertext())).strip(_XML_SPACE)
+                value = string_value(identifier).strip(_XML_SPACE)
                 if value.translate(_VAT_CASE) == "VAT":
                     return True
         return False
@@ -351,38 +390,67 @@ class Doc:
         children are indexed by tag on first use)."""
         index = self._children.get(node)
         if index is None:
-            index = self._children[node] = {}
-            for child in node:
-                index.setdefault(child.tag, []).append(child)
-        return index.get(tag, [])
+            index = self._index_children(node)
+        found = index.get(tag)
+        if found is None:
+            return []
+        return found if isinstance(found, list) else [found]
+
+    def _index_children(self, node: etree._Element) -> dict[Any, _Children]:
+        """The children by tag: the element itself when it is the only one of its tag (the
+        common case in UBL), else a list. A list per child would be most of what a big
+        document's view holds, and of what the garbage collector walks."""
+        index: dict[Any, _Children] = {}
+        for child in node:
+            tag = child.tag
+            found = index.get(tag)
+            if found is None:
+                index[tag] = child
+            elif isinstance(found, list):
+                found.append(child)
+            else:
+                index[tag] = [found, child]
+        self._children[node] = index
+        return index
 
     def nodes(self, path: str, node: etree._Element | None = None) -> list[etree._Element]:
-        found = self.xpath(path, node)
-        if selects_elements(path):
+        found = self._answer(path, node if node is not None else self.root)
+        only_elements = _ELEMENTS_ONLY.get(path)
+        if only_elements is None:
+            only_elements = _ELEMENTS_ONLY[path] = selects_elements(path)
+        if only_elements:
             return list(found)
         return [n for n in found if isinstance(n, etree._Element)]
 
     def first(self, path: str, node: etree._Element | None = None) -> etree._Element | None:
-        for found in self.xpath(path, node):
+        for found in self._answer(path, node if node is not None else self.root):
             if isinstance(found, etree._Element):
                 return found
         return None
 
     def text(self, path: str, node: etree._Element | None = None) -> str | None:
         """Normalised text of the first match (element or attribute); None when absent."""
-        for item in self.xpath(path, node):
+        for item in self._answer(path, node if node is not None else self.root):
             value = item if isinstance(item, str) else item.text
             return " ".join(str(value or "").split())
         return None
 
     def exists(self, path: str, node: etree._Element | None = None) -> bool:
-        return bool(self.xpath(path, node))
+        """A union of child paths exists when one of its sides does: no need to put the sides
+        in document order (libxml2's work when more than one matches)."""
+        context = node if node is not None else self.root
+        steps = _CHILD_STEPS.get(path, _UNKNOWN)
+        if steps is _UNKNOWN:
+            steps = _CHILD_STEPS[path] = child_paths(path)
+        if steps is not None and len(steps) > 1 and context is not self.root:
+            return any(self._walk(context, alternative) for alternative in steps)
+        return bool(self._answer(path, context))
 
     def present(self, path: str, node: etree._Element | None = None) -> bool:
         """Exists with non-blank text (what the rules mean by 'shall have')."""
         return any(
-            (item if isinstance(item, str) else "".join(item.itertext())).strip()
-            for item in self.xpath(path, node)
+            (item if isinstance(item, str) else string_value(item)).strip()
+            for item in self._answer(path, node if node is not None else self.root)
         )
 
     def decimal(self, path: str, node: etree._Element | None = None) -> Decimal | None:
@@ -396,7 +464,7 @@ class Doc:
 
     def decimals(self, path: str, node: etree._Element | None = None) -> list[Decimal]:
         values = []
-        for item in self.xpath(path, node):
+        for item in self._answer(path, node if node is not None else self.root):
             raw = item if isinstance(item, str) else item.text
             try:
                 values.append(Decimal(str(raw).strip()))
@@ -405,21 +473,48 @@ class Doc:
         return values
 
     def location(self, node: etree._Element | None = None) -> str:
-        """An XPath a person can follow: /Invoice/cac:TaxTotal[1]/cbc:TaxAmount[1]."""
+        """An XPath a person can follow: /Invoice/cac:TaxTotal[1]/cbc:TaxAmount[1]. Each
+        element's location is kept for the document, so the locations of many lines (or of
+        everything inside one line) cost one step each, not a walk back to the top."""
         target = node if node is not None else self.root
-        steps = []
+        known = self._locations.get(target)
+        if known is not None:
+            return known
+        pending: list[etree._Element] = []
         current: etree._Element | None = target
+        prefix = ""
         while current is not None:
-            qname = etree.QName(current)
-            prefix = PREFIX_OF.get(qname.namespace or "")
-            name = f"{prefix}:{qname.localname}" if prefix else qname.localname
-            parent = current.getparent()
-            if parent is not None:
-                before = sum(1 for _ in current.itersiblings(current.tag, preceding=True))
-                name += f"[{before + 1}]"
-            steps.append(name)
-            current = parent
-        return "/" + "/".join(reversed(steps))
+            known = self._locations.get(current)
+            if known is not None:
+                prefix = known
+                break
+            pending.append(current)
+            current = current.getparent()
+        for element in reversed(pending):
+            prefix = self._locations[element] = prefix + "/" + self._step_name(element)
+        return prefix
+
+    def _step_name(self, node: etree._Element) -> str:
+        """`cac:Name[n]`: n counts the siblings of the same name (none for the top)."""
+        qname = etree.QName(node)
+        prefix = PREFIX_OF.get(qname.namespace or "")
+        name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+        parent = node.getparent()
+        if parent is None:
+            return name
+        number = self._sibling_numbers.get(node)
+        if number is None:
+            self._number_children(parent)
+            number = self._sibling_numbers[node]
+        return f"{name}[{number}]"
+
+    def _number_children(self, parent: etree._Element) -> None:
+        """Number all children of `parent` by tag in one pass (asking each child's preceding
+        siblings would make the locations of n lines cost n² steps)."""
+        counts: dict[Any, int] = {}
+        for child in parent:
+            tag = child.tag
+            counts[tag] = self._sibling_numbers[child] = counts.get(tag, 0) + 1
 
     @cached_property
     def currency(self) -> str | None:
@@ -437,14 +532,26 @@ class Doc:
         return with_breakdown[0] if with_breakdown else (totals[0] if totals else None)
 
 
+_NOT_YET = object()
+
+
+def string_value(node: etree._Element) -> str:
+    """XPath's string value of an element: all its descendant text. A leaf's is its text,
+    read directly: `itertext()` costs some twenty times as much, and most values are leaves."""
+    if len(node) == 0:
+        return node.text or ""
+    return "".join(cast(Iterator[str], node.itertext()))
+
+
 def per_document(compute: Callable[[Doc], T]) -> Callable[[Doc], T]:
     """A view of the document that several rules share: computed on first use, once per Doc."""
 
     @functools.wraps(compute)
     def shared(doc: Doc) -> T:
-        if compute not in doc.shared:
-            doc.shared[compute] = compute(doc)
-        return cast(T, doc.shared[compute])
+        found = doc.shared.get(compute, _NOT_YET)
+        if found is _NOT_YET:
+            found = doc.shared[compute] = compute(doc)
+        return cast(T, found)
 
     return shared
 
@@ -455,6 +562,8 @@ def compiled(path: str) -> etree.XPath:
     return etree.XPath(path, namespaces=NS)
 
 
+_Children = etree._Element | list[etree._Element]
+"""A child index entry: the one child of a tag, or the children of a tag in document order."""
 ChildPath = tuple[tuple[str, ...], str | None]
 """Clark tags of child steps, and the attribute the path ends in (if any)."""
 _CHILD_STEP = re.compile(r"(cbc|cac):([A-Za-z]+)(\[VAT\])?")
@@ -489,6 +598,16 @@ def child_paths(path: str) -> tuple[ChildPath, ...] | None:
             attribute = named.group(1)
         alternatives.append((tuple(tags), attribute))
     return tuple(alternatives)
+
+
+_UNKNOWN = "?"
+_SINGLE_CHILD: dict[str, str | None] = {}
+"""`single_child_tag` of each path asked so far (a plain dict: asked hundreds of times per
+document)."""
+_CHILD_STEPS: dict[str, Any] = {}
+"""`child_paths` of each path asked so far."""
+_ELEMENTS_ONLY: dict[str, bool] = {}
+"""`selects_elements` of each path asked so far."""
 
 
 @functools.lru_cache(maxsize=4096)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from services.validation.rules.engine import Doc, Layer, rule
+from services.validation.rules.engine import Doc, Layer, rule, string_value
 from shared.checkdigits import valid_orgnr
 from shared.schemas.events import Severity
 
@@ -30,7 +30,7 @@ def _norm(value: str | None) -> str:
 
 def _string(node: etree._Element) -> str:
     """The element's string value (all its text)."""
-    return "".join(str(part) for part in node.itertext())
+    return string_value(node)
 
 
 def _vat_prefix(doc: Doc, party_path: str) -> str:

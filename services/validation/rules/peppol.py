@@ -13,12 +13,11 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
-from typing import cast
 
 from lxml import etree
 
 from services.validation.rules import codelists
-from services.validation.rules.engine import NS, Doc, Layer, per_document, rule
+from services.validation.rules.engine import NS, Doc, Layer, per_document, rule, string_value
 from shared.checkdigits import valid_orgnr
 from shared.schemas.events import Severity
 
@@ -60,14 +59,16 @@ def raw_text(node: etree._Element) -> str:
     return node.text or ""
 
 
-def string_value(node: etree._Element) -> str:
-    return "".join(cast(Iterator[str], node.itertext()))
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+"""The readers' patterns, compiled once: they run for every amount, quantity and date."""
 
 
 def to_decimal(value: str | None) -> Decimal | None:
     """xs:decimal(): a plain decimal number (no exponent, no NaN); None when not castable."""
     text = (value or "").strip()
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+    if not _DECIMAL.fullmatch(text):
         return None
     try:
         return Decimal(text)
@@ -78,7 +79,7 @@ def to_decimal(value: str | None) -> Decimal | None:
 def to_number(value: str | None) -> float | None:
     """XPath number(): None for NaN."""
     text = (value or "").strip()
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
+    if not _NUMBER.fullmatch(text):
         return None
     return float(text)
 
@@ -86,7 +87,7 @@ def to_number(value: str | None) -> float | None:
 def to_date(value: str | None) -> date | None:
     """xs:date() of a plain YYYY-MM-DD value; None when not castable."""
     text = (value or "").strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not _DATE.fullmatch(text):
         return None
     try:
         return date.fromisoformat(text)

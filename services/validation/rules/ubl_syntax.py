@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from lxml import etree
 
-from services.validation.rules.engine import NS, Doc, rule, table_rule
+from services.validation.rules.engine import NS, Doc, rule, string_value, table_rule
 from shared.schemas.events import Severity
 
 Element = etree._Element
@@ -46,7 +46,7 @@ def _local(tag: str) -> str:
 
 def _string(node: Element) -> str:
     """XPath string value of an element (all its text, not normalised)."""
-    return "".join(cast(Iterator[str], node.itertext()))
+    return string_value(node)
 
 
 # --------------------------------------------------------------------------------------------
@@ -740,7 +740,6 @@ DT_ATTRIBUTES: dict[str, tuple[str, str]] = {
 _CR_663 = "unitCodeListID"  # UBL-CR-663: //@unitCodeListID
 _WATCHED_ATTRIBUTES = frozenset([*DT_ATTRIBUTES, _CR_663])
 _PAYMENT_MEANS_CODE = f"{{{CBC}}}PaymentMeansCode"
-_ALL_ATTRIBUTES = etree.XPath("//@*")
 _PRICE, _ALLOWANCE_CHARGE = f"{{{CAC}}}Price", f"{{{CAC}}}AllowanceCharge"
 
 #: UBL-DT-01 and -06/07 concern every element whose name ends in Amount or BinaryObject. The
@@ -839,6 +838,16 @@ def _elements(doc: Doc, tag: str) -> list[Element]:
     return _scan(doc).by_tag.get(tag, [])
 
 
+def _watched_attributes(top: Element) -> Iterator[tuple[Element, str]]:
+    """`//@*` restricted to the watched names, in document order, as (owner, name): asking each
+    element for its attribute names costs half of what libxml2's `//@*` answer does in Python
+    objects. A namespaced attribute's key is `{uri}name`, never a watched name."""
+    for owner in top.iter(etree.Element):
+        for name in owner.keys():  # noqa: SIM118 - iterating an element gives its children
+            if name in _WATCHED_ATTRIBUTES:
+                yield owner, name
+
+
 def _compute_scan(doc: Doc) -> Scan:
     root = doc.root
     hits: dict[str, list[str]] = {}
@@ -880,21 +889,25 @@ def _compute_scan(doc: Doc) -> Scan:
         gate = _ANYWHERE_GATE.get(tag)
         if gate is not None and node.get(gate) is None:
             continue  # every // row for this element asks for an attribute it lacks
-        for row in _ANYWHERE_BY_TAG.get(tag, ()):
+        rows = _ANYWHERE_BY_TAG.get(tag)
+        if not rows:
+            continue
+        above = node.getparent()
+        parent_tag = above.tag if above is not None else None
+        for row in rows:
+            parents = _ANYWHERE_PARENTS[row.rule_id]
+            if parents and parents[-1] != parent_tag:
+                continue  # `_under` would fail at its first step: the parent asked once
             if row.rule_id in hits:
                 continue
             if row.attribute is not None and node.get(row.attribute) is None:
                 continue
-            if not _under(node, _ANYWHERE_PARENTS[row.rule_id]):
+            if not _under(node, parents):
                 continue
             if row.test is None or row.test(node):
                 hit(row.rule_id, node)
     # Attributes (DT-08..28, CR-663).
-    for value in cast(list[Any], _ALL_ATTRIBUTES(root)):
-        name = value.attrname
-        if name not in _WATCHED_ATTRIBUTES or "}" in name:
-            continue
-        owner = value.getparent()
+    for owner, name in _watched_attributes(doc.top):
         if name == _CR_663:
             hit("UBL-CR-663", owner)
         elif name != "name" or owner.tag != _PAYMENT_MEANS_CODE:
