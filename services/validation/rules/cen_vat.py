@@ -126,7 +126,15 @@ def _breakdown_rule_categories(doc: Doc) -> list[Element]:
 def _with_code(
     doc: Doc, categories: Iterable[Element], code: str, *, vat: bool = True
 ) -> list[Element]:
-    return [c for c in categories if _code(doc, c) == code and (not vat or _is_vat(doc, c))]
+    facts = _category_facts(doc)
+    found = []
+    for category in categories:
+        fact = facts.get(category)
+        if fact is None:  # not a TaxCategory or ClassifiedTaxCategory: asked directly
+            fact = (_code(doc, category), _is_vat(doc, category))
+        if fact[0] == code and (not vat or fact[1]):
+            found.append(category)
+    return found
 
 
 _CATEGORY_TAGS = (f"{{{NS['cac']}}}TaxCategory", f"{{{NS['cac']}}}ClassifiedTaxCategory")
@@ -137,8 +145,18 @@ def _codes_in_use(doc: Doc) -> frozenset[str]:
     """The code of every TaxCategory and ClassifiedTaxCategory in the whole tree. Every rule of
     a family looks only at categories with the family's code (lines, allowances, charges or the
     breakdown, all of them among these), so a family whose code is not here cannot fire."""
+    return frozenset(code for code, _ in _category_facts(doc).values())
+
+
+@per_document
+def _category_facts(doc: Doc) -> dict[Element, tuple[str, bool]]:
+    """Each TaxCategory and ClassifiedTaxCategory of the tree: its code and whether it is in
+    the VAT scheme. Every family's rules ask both of the same categories, several times over."""
     tree = doc.root.getroottree()
-    return frozenset(_code(doc, category) for category in tree.iter(*_CATEGORY_TAGS))
+    return {
+        category: (_code(doc, category), _is_vat(doc, category))
+        for category in tree.iter(*_CATEGORY_TAGS)
+    }
 
 
 def _when_used(code: str, check: Callable[[Doc], Iterator[str]]) -> Callable[[Doc], Iterable[str]]:
@@ -423,9 +441,19 @@ def _expected_taxable(
         for line in doc.nodes(line_tag, base)
         if matches(line, "cac:Item/cac:ClassifiedTaxCategory")
     ]
-    total = _sum(lines)
+    return _plus_charges(doc, base, code, rate, _sum(lines))
+
+
+def _plus_charges(
+    doc: Doc, base: Element, code: str, rate: Decimal | None, total: Decimal
+) -> Decimal:
+    """`total` + charges - allowances at ``base`` of the category (and rate), in document
+    order (Decimal sums round: the order is kept)."""
     for allowance_charge in doc.nodes("cac:AllowanceCharge", base):
-        if not matches(allowance_charge, "cac:TaxCategory"):
+        if not (
+            _any_code(doc, allowance_charge, "cac:TaxCategory", code)
+            and (rate is None or _any_rate(doc, allowance_charge, "cac:TaxCategory", rate))
+        ):
             continue
         amount = _amount(doc, "cbc:Amount", allowance_charge) or Decimal(0)
         indicator = _indicator(doc, allowance_charge)
@@ -461,6 +489,61 @@ def _check_taxable(fam: Family) -> Callable[[Doc], Iterator[str]]:
     return check
 
 
+_Pair = tuple[str, Decimal]
+_LINE_TAGS = ("cac:InvoiceLine", "cac:CreditNoteLine")
+_LINE_CATEGORY = "cac:Item/cac:ClassifiedTaxCategory"
+
+
+def _pairs(doc: Doc, node: Element, path: str) -> set[_Pair]:
+    """Every (code, rate) for which `_any_code` and `_any_rate` both hold on the node: the two
+    are asked separately (of possibly different categories), hence the cross product."""
+    codes = {
+        _norm(str(v if isinstance(v, str) else v.text)) for v in doc.xpath(f"{path}/cbc:ID", node)
+    }
+    if not codes:
+        return set()
+    rates = {
+        rate
+        for v in doc.xpath(f"{path}/cbc:Percent", node)
+        if (rate := _number(str(v if isinstance(v, str) else v.text))) is not None
+    }
+    return {(code, rate) for code in codes for rate in rates}
+
+
+@dataclass(frozen=True)
+class _RateView:
+    """What the per-rate -08 rules ask of lines and allowances/charges, from one pass over
+    them (asking it per breakdown walked every line once per breakdown)."""
+
+    allowance_used: frozenset[_Pair]  # (code, rate) of some //cac:AllowanceCharge
+    line_used: dict[str, frozenset[_Pair]]  # line tag -> (code, rate) of some //line
+    line_amounts: dict[tuple[Element | None, str], dict[_Pair, list[Decimal | None]]]
+    """(parent, line tag) -> (code, rate) -> line net amounts of its matching lines, in
+    document order (the order the sum takes)."""
+
+
+@per_document
+def _rate_view(doc: Doc) -> _RateView:
+    allowance_used: set[_Pair] = set()
+    for allowance_charge in doc.nodes("//cac:AllowanceCharge"):
+        allowance_used |= _pairs(doc, allowance_charge, "cac:TaxCategory")
+    line_used: dict[str, frozenset[_Pair]] = {}
+    line_amounts: dict[tuple[Element | None, str], dict[_Pair, list[Decimal | None]]] = {}
+    for tag in _LINE_TAGS:
+        used: set[_Pair] = set()
+        for line in doc.nodes(f"//{tag}"):
+            pairs = _pairs(doc, line, _LINE_CATEGORY)
+            if not pairs:
+                continue
+            used |= pairs
+            amount = _amount(doc, "cbc:LineExtensionAmount", line)
+            groups = line_amounts.setdefault((line.getparent(), tag), {})
+            for pair in pairs:
+                groups.setdefault(pair, []).append(amount)
+        line_used[tag] = frozenset(used)
+    return _RateView(frozenset(allowance_used), line_used, line_amounts)
+
+
 def _taxable_per_rate_ok(
     doc: Doc, code: str, category: Element, base: Element, taxable: Decimal
 ) -> bool:
@@ -470,19 +553,14 @@ def _taxable_per_rate_ok(
     rate = _percent(doc, category)
     if rate is None:
         return not doc.exists("cbc:Percent", category)  # no rate: nothing to compare
-    allowance_used = any(
-        _any_code(doc, ac, "cac:TaxCategory", code) and _any_rate(doc, ac, "cac:TaxCategory", rate)
-        for ac in doc.nodes("//cac:AllowanceCharge")
-    )
-    for tag in ("cac:InvoiceLine", "cac:CreditNoteLine"):
-        line_used = any(
-            _any_code(doc, line, "cac:Item/cac:ClassifiedTaxCategory", code)
-            and _any_rate(doc, line, "cac:Item/cac:ClassifiedTaxCategory", rate)
-            for line in doc.nodes(f"//{tag}")
-        )
-        if not (line_used or allowance_used):
+    view = _rate_view(doc)
+    pair = (code, rate)
+    allowance_used = pair in view.allowance_used
+    for tag in _LINE_TAGS:
+        if not (pair in view.line_used[tag] or allowance_used):
             continue
-        expected = _expected_taxable(doc, base, code, tag, rate)
+        amounts = view.line_amounts.get((base, tag), {}).get(pair, [])
+        expected = _plus_charges(doc, base, code, rate, _sum(amounts))
         if taxable - ONE < expected < taxable + ONE:
             return True
     return False
