@@ -543,13 +543,23 @@ def r111(doc: Doc) -> Iterator[str]:
             yield doc.location(node)
 
 
-def _line_charges(doc: Doc, line: etree._Element, indicator: str) -> Decimal:
-    total = Decimal(0)
-    for charge in doc.nodes("cac:AllowanceCharge", line):
-        if norm(doc.text("cbc:ChargeIndicator", charge)) == indicator:
+def _line_charges(doc: Doc, line: etree._Element) -> tuple[Decimal, Decimal]:
+    """The line's charges and allowances (ChargeIndicator 'true' and 'false'), each summed in
+    document order and rounded, from one look at its AllowanceCharge children."""
+    found = doc.nodes("cac:AllowanceCharge", line)
+    if not found:
+        return _ROUNDED_ZERO, _ROUNDED_ZERO
+    totals = {"true": Decimal(0), "false": Decimal(0)}
+    for charge in found:
+        indicator = norm(doc.text("cbc:ChargeIndicator", charge))
+        if indicator in totals:
             for amount in doc.nodes("cbc:Amount", charge):
-                total += to_decimal(string_value(amount)) or Decimal(0)
-    return round_half_up_2(total)
+                totals[indicator] += to_decimal(string_value(amount)) or Decimal(0)
+    return round_half_up_2(totals["true"]), round_half_up_2(totals["false"])
+
+
+_ROUNDED_ZERO = round_half_up_2(Decimal(0))
+_ZERO, _ONE, _R120_SLACK = Decimal(0), Decimal(1), Decimal("0.02")
 
 
 @rule(
@@ -562,27 +572,21 @@ def _line_charges(doc: Doc, line: etree._Element, indicator: str) -> Decimal:
 )
 def r120(doc: Doc) -> Iterator[str]:
     for line in doc.lines:
-        values = []
-        for path, default in (
-            ("cbc:LineExtensionAmount", Decimal(0)),
-            (doc.quantity_tag, Decimal(1)),
-            ("cac:Price/cbc:PriceAmount", Decimal(0)),
-        ):
-            text = doc.text(path, line)
-            values.append(to_decimal(text) if text is not None else default)
-        line_amount, quantity, price = values
-        base_text = doc.text("cac:Price/cbc:BaseQuantity", line)
-        base = to_decimal(base_text) if base_text is not None else Decimal(1)
+        text = doc.text("cbc:LineExtensionAmount", line)
+        line_amount = to_decimal(text) if text is not None else _ZERO
+        text = doc.text(doc.quantity_tag, line)
+        quantity = to_decimal(text) if text is not None else _ONE
+        text = doc.text("cac:Price/cbc:PriceAmount", line)
+        price = to_decimal(text) if text is not None else _ZERO
+        text = doc.text("cac:Price/cbc:BaseQuantity", line)
+        base = to_decimal(text) if text is not None else _ONE
         if line_amount is None or quantity is None or price is None or base is None:
             continue  # not numbers: left to the format rules
         if base == 0:
-            base = Decimal(1)
-        expected = (
-            quantity * (price / base)
-            + _line_charges(doc, line, "true")
-            - _line_charges(doc, line, "false")
-        )
-        if not slack(line_amount, expected, Decimal("0.02")):
+            base = _ONE
+        charges, allowances = _line_charges(doc, line)
+        expected = quantity * (price / base) + charges - allowances
+        if not slack(line_amount, expected, _R120_SLACK):
             yield doc.location(line)
 
 
