@@ -491,23 +491,37 @@ def _check_taxable(fam: Family) -> Callable[[Doc], Iterator[str]]:
 
 _Pair = tuple[str, Decimal]
 _LINE_TAGS = ("cac:InvoiceLine", "cac:CreditNoteLine")
-_LINE_CATEGORY = "cac:Item/cac:ClassifiedTaxCategory"
+_ID, _PERCENT = f"{{{NS['cbc']}}}ID", f"{{{NS['cbc']}}}Percent"
+_ITEM, _TAX_CATEGORY = f"{{{NS['cac']}}}Item", f"{{{NS['cac']}}}TaxCategory"
+_CLASSIFIED_TAX_CATEGORY = f"{{{NS['cac']}}}ClassifiedTaxCategory"
 
 
-def _pairs(doc: Doc, node: Element, path: str) -> set[_Pair]:
-    """Every (code, rate) for which `_any_code` and `_any_rate` both hold on the node: the two
-    are asked separately (of possibly different categories), hence the cross product."""
+def _pairs(doc: Doc, categories: list[Element]) -> set[_Pair]:
+    """Every (code, rate) for which `_any_code` and `_any_rate` both hold on these categories
+    (the two are asked separately, of possibly different categories: the cross product)."""
     codes = {
-        _norm(str(v if isinstance(v, str) else v.text)) for v in doc.xpath(f"{path}/cbc:ID", node)
+        _norm(str(identifier.text))
+        for category in categories
+        for identifier in doc.children(category, _ID)
     }
     if not codes:
         return set()
     rates = {
         rate
-        for v in doc.xpath(f"{path}/cbc:Percent", node)
-        if (rate := _number(str(v if isinstance(v, str) else v.text))) is not None
+        for category in categories
+        for percent in doc.children(category, _PERCENT)
+        if (rate := _number(str(percent.text))) is not None
     }
     return {(code, rate) for code in codes for rate in rates}
+
+
+def _line_item_categories(doc: Doc, line: Element) -> list[Element]:
+    """cac:Item/cac:ClassifiedTaxCategory of a line, in document order."""
+    return [
+        category
+        for item in doc.children(line, _ITEM)
+        for category in doc.children(item, _CLASSIFIED_TAX_CATEGORY)
+    ]
 
 
 @dataclass(frozen=True)
@@ -526,13 +540,13 @@ class _RateView:
 def _rate_view(doc: Doc) -> _RateView:
     allowance_used: set[_Pair] = set()
     for allowance_charge in doc.nodes("//cac:AllowanceCharge"):
-        allowance_used |= _pairs(doc, allowance_charge, "cac:TaxCategory")
+        allowance_used |= _pairs(doc, doc.children(allowance_charge, _TAX_CATEGORY))
     line_used: dict[str, frozenset[_Pair]] = {}
     line_amounts: dict[tuple[Element | None, str], dict[_Pair, list[Decimal | None]]] = {}
     for tag in _LINE_TAGS:
         used: set[_Pair] = set()
         for line in doc.nodes(f"//{tag}"):
-            pairs = _pairs(doc, line, _LINE_CATEGORY)
+            pairs = _pairs(doc, _line_item_categories(doc, line))
             if not pairs:
                 continue
             used |= pairs
