@@ -114,8 +114,15 @@ def all_rules() -> dict[str, RuleSpec]:
 
 
 def _load() -> None:
+    """Import the rule modules (they register their rules), once: every validation asks."""
+    if _LOADED:
+        return
     for module in RULE_MODULES:
         importlib.import_module(module)
+    _LOADED.append(True)
+
+
+_LOADED: list[bool] = []
 
 
 def _ordered_rules() -> list[tuple[str, RuleSpec, Check]]:
@@ -218,7 +225,11 @@ class Doc:
         """Memoised per document: many rules ask the same questions of the same element. A
         plain child step (the commonest question) is answered from the child index instead,
         as a fresh list."""
-        found = self._answer(path, node if node is not None else self.root)
+        context = node if node is not None else self.root
+        tag = _SINGLE_CHILD.get(path)
+        if tag is not None:
+            return self._child_list(context, tag)
+        found = self._answer(path, context)
         if _SINGLE_CHILD[path] is not None:
             return list(found)  # a copy: the child index stays as it is
         return cast(list[Any], found)
@@ -241,6 +252,8 @@ class Doc:
         if steps is _UNKNOWN:
             steps = _CHILD_STEPS[path] = child_paths(path)
         if steps is not None and context is not self.root:  # walked again (see `_walked`)
+            if len(steps) == 1:
+                return self._walk(context, steps[0])
             walked = self._walked(context, steps)
             if walked is not None:
                 return walked
@@ -349,21 +362,27 @@ class Doc:
         return {node: place for place, node in enumerate(self.top.iter())}
 
     def _walk(self, context: etree._Element, steps: ChildPath) -> list[Any]:
+        """A child path from `context`, a fresh list (the child index stays as it is). Plain
+        steps read the child index directly: most steps have one node to step from."""
         tags, attribute = steps
-        if len(tags) == 1 and attribute is None:
-            tag = tags[0]
-            if tag[-1] != "]":
-                return list(self.children(context, tag))  # a copy: the index stays as it is
-            return self._step(context, tag)
-        current = [context]
+        known = self._children
+        current: Sequence[etree._Element] = (context,)
         for tag in tags:
-            step = self.children if tag[-1] != "]" else self._step
-            if len(current) == 1:
-                current = step(current[0], tag)
+            if tag[-1] == "]":
+                current = [child for node in current for child in self._step(node, tag)]
+            elif len(current) == 1:
+                node = current[0]
+                index = known.get(node)
+                if index is None:
+                    index = self._index_children(node)
+                found = index.get(tag)
+                if found is None:
+                    return []
+                current = found if isinstance(found, list) else (found,)
             else:
-                current = [child for node in current for child in step(node, tag)]
+                current = [child for node in current for child in self.children(node, tag)]
         if attribute is None:
-            return list(current)  # a copy: the child index stays as it is
+            return list(current)
         values = (node.get(attribute) for node in current)
         return [value for value in values if value is not None]
 
@@ -413,8 +432,23 @@ class Doc:
         self._children[node] = index
         return index
 
+    def _child_list(self, context: etree._Element, tag: str) -> list[etree._Element]:
+        """The children of this tag, a fresh list: `nodes` and `xpath` of a plain child step
+        whose tag `_answer` has learnt (the commonest question, answered in one call)."""
+        index = self._children.get(context)
+        if index is None:
+            index = self._index_children(context)
+        found = index.get(tag)
+        if found is None:
+            return []
+        return found.copy() if isinstance(found, list) else [found]
+
     def nodes(self, path: str, node: etree._Element | None = None) -> list[etree._Element]:
-        found = self._answer(path, node if node is not None else self.root)
+        context = node if node is not None else self.root
+        tag = _SINGLE_CHILD.get(path)
+        if tag is not None:
+            return self._child_list(context, tag)
+        found = self._answer(path, context)
         only_elements = _ELEMENTS_ONLY.get(path)
         if only_elements is None:
             only_elements = _ELEMENTS_ONLY[path] = selects_elements(path)
@@ -430,7 +464,18 @@ class Doc:
 
     def text(self, path: str, node: etree._Element | None = None) -> str | None:
         """Normalised text of the first match (element or attribute); None when absent."""
-        for item in self._answer(path, node if node is not None else self.root):
+        context = node if node is not None else self.root
+        tag = _SINGLE_CHILD.get(path)
+        if tag is not None:  # a plain child step: the child index, without `_answer`
+            index = self._children.get(context)
+            if index is None:
+                index = self._index_children(context)
+            found = index.get(tag)
+            if found is None:
+                return None
+            element = found[0] if isinstance(found, list) else found
+            return " ".join((element.text or "").split())
+        for item in self._answer(path, context):
             value = item if isinstance(item, str) else item.text
             return " ".join(str(value or "").split())
         return None
@@ -439,6 +484,12 @@ class Doc:
         """A union of child paths exists when one of its sides does: no need to put the sides
         in document order (libxml2's work when more than one matches)."""
         context = node if node is not None else self.root
+        tag = _SINGLE_CHILD.get(path)
+        if tag is not None:  # a plain child step: the child index, without `_answer`
+            index = self._children.get(context)
+            if index is None:
+                index = self._index_children(context)
+            return tag in index
         steps = _CHILD_STEPS.get(path, _UNKNOWN)
         if steps is _UNKNOWN:
             steps = _CHILD_STEPS[path] = child_paths(path)
