@@ -305,6 +305,23 @@ class InvoiceRecoded(EventPayload):
     lines: list[CodingLine]
 
 
+class InvoiceCommented(EventPayload):
+    """A comment or question on an invoice in approval, for the audit trail and the supplier."""
+
+    comment_id: str = Field(description="Numbered per invoice from 1.")
+    author: str
+    by_supplier: bool = False
+    text: str
+    visibility: Literal["internal", "supplier"] = Field(
+        description="internal: the buyer's people only; supplier: the supplier sees it too."
+    )
+    reply_to: str | None = Field(default=None, description="The comment this one answers.")
+    question_to: str | None = Field(
+        default=None, description="A question to this user, or to `supplier`."
+    )
+    commented_at: datetime
+
+
 class VoucherLine(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -423,6 +440,7 @@ EVENT_MODELS: dict[Topic, type[Payload]] = {
     Topic.INVOICE_APPROVED: InvoiceApproved,
     Topic.INVOICE_DISPUTED: InvoiceDisputed,
     Topic.INVOICE_RECODED: InvoiceRecoded,
+    Topic.INVOICE_COMMENTED: InvoiceCommented,
     Topic.INVOICE_POSTED: InvoicePosted,
     Topic.INVOICE_POSTING_FAILED: InvoicePostingFailed,
     Topic.PAYMENT_PROPOSED: PaymentProposed,
