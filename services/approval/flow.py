@@ -155,7 +155,11 @@ def plan_steps(
     attestants = frozenset(m for step in attestation for m in org.members(step.assignee))
     inv = _with(inv, attestants=attestants)
     clock.next_group()
-    budget = [_budget(cc, amount, inv, org, clock) for cc, amount in amounts.items()]
+    budget = (
+        [_budget(cc, amount, inv, org, clock) for cc, amount in amounts.items()]
+        if org.budget_approval
+        else []
+    )
     steps = attestation + budget
     threshold = org.second_level.threshold
     if threshold is not None and total > threshold:

@@ -163,6 +163,9 @@ class Organisation(BaseModel):
     second_level: SecondLevel = Field(default_factory=SecondLevel)
     sla: dict[StepKind, Sla] = Field(default_factory=_default_sla)
     substitutes: list[Substitution] = Field(default_factory=list)
+    budget_approval: bool = True
+    """False: attestation only, no budget step. Only the fallback organisation of a tenant that
+    has set up none uses it (the walking skeleton's single approval); not an API section."""
 
     # -- look-ups -------------------------------------------------------------------------------
 
