@@ -27,8 +27,8 @@ from shared.schemas.events import CodingLine
 
 DECIDERS = ("attestant", "budget-holder", "finance-admin", "payment-approver")
 RECODERS = (*DECIDERS, "accountant")
-READERS = (*RECODERS, "auditor", "supplier-contact")
-COMMENTERS = (*RECODERS, "supplier-contact")
+READERS = (*RECODERS, "auditor", "supplier")
+COMMENTERS = (*RECODERS, "supplier")
 NOT_FOUND = "no approval case for that invoice"
 
 
@@ -123,7 +123,12 @@ def build_router(app: ApprovalApp) -> APIRouter:
                 "reason": waiting.reason,
                 "reason_nb": waiting.reason_nb,
             }
-        return _case_view(case, supplier=not user.has_any(*RECODERS, "auditor"))
+        supplier = not user.has_any(*RECODERS, "auditor")
+        if supplier and not app.organisation(user.tenant).linked_to_supplier(
+            user.user, case.invoice.seller_legal_id
+        ):
+            raise HTTPException(404, NOT_FOUND)  # a supplier sees their own invoices only
+        return _case_view(case, supplier=supplier)
 
     @router.post("/invoices/{invoice_id}/approve", response_model=None)
     async def approve(invoice_id: UUID, user: CurrentUser, body: ApproveInput | None = None) -> Any:
@@ -211,6 +216,8 @@ def build_router(app: ApprovalApp) -> APIRouter:
     @router.put("/users/{user_id}/substitute", response_model=None)
     async def substitute(user_id: str, body: SubstituteInput, user: CurrentUser) -> Any:
         require_roles(user, *RECODERS)
+        if user.user != user_id and not user.has_any("finance-admin"):
+            raise HTTPException(403, f"only {user_id} or a finance admin may set the substitute")
         try:
             org = await run_in_threadpool(
                 app.set_substitute,
