@@ -272,9 +272,15 @@ class InvoiceCoded(EventPayload):
 
 
 class InvoiceApprovalRequested(EventPayload):
-    step: str = Field(description="attestation, budget-approval …")
-    assignee: str
-    due_at: datetime | None = None
+    step: str = Field(
+        description="The step's id: `attestation:<cost centre>`, `budget:<cost centre>` (`*` "
+        "when the lines name none), `second-level`; `routing` when nobody may take the invoice "
+        "yet (assignee `ap-inbox`)."
+    )
+    assignee: str = Field(description="A user, or a group (shared inbox) for attestation.")
+    due_at: datetime | None = Field(
+        default=None, description="When a reminder goes out if nobody has acted."
+    )
 
 
 class Approval(BaseModel):

@@ -427,3 +427,54 @@ def test_recode_reaches_posting(org: TestEnv):
 
     coding = wait_for(posting_knows, timeout=60, what="posting to learn the recode")
     assert coding["lines"][0]["account"] == "6810"
+
+
+def test_an_invoice_nobody_may_approve_waits_for_the_ap_desk(system: TestEnv):
+    tenant = "approval-e2e-unrouted"
+    finn = auth(system, "finn", "finance-admin", tenant=tenant)
+    users = [{"id": "anne", "roles": ["accountant"]}, {"id": "kari", "roles": ["attestant"]}]
+    response = httpx.put(
+        f"{PORTAL}/api/v1/approval/organisation/users", headers=finn, json=users, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    invoice = upload_as(system, demo_invoice(6701, SUPPLIER), tenant=tenant)
+    reader = auth(system, "audun", "auditor", tenant=tenant)
+
+    def parked() -> dict[str, Any] | None:
+        response = httpx.get(f"{PORTAL}/api/v1/invoices/{invoice}/approval", headers=reader)
+        return response.json() if response.status_code == 200 else None
+
+    waiting = wait_for(parked, timeout=90, what="the unroutable invoice")
+    assert waiting["status"] == "unrouted" and waiting["code"] == "no-approver"
+    assert "budget" in waiting["reason"] and waiting["reason_nb"]
+    row = wait_for(
+        lambda: (
+            (r := httpx.get(f"{PORTAL}/api/v1/invoices/{invoice}", headers=reader).json()).get(
+                "status"
+            )
+            == "awaiting-approval"
+            and r
+        ),
+        timeout=60,
+        what="the invoice shown as waiting",
+    )
+    assert row["assignee"] == "ap-inbox"
+
+    users.append({"id": "ola", "roles": ["budget-holder"]})
+    for section, value in (
+        ("users", users),
+        ("authority", [{"role": "budget-holder", "max_amount": "1000000", "user": "ola"}]),
+    ):
+        response = httpx.put(
+            f"{PORTAL}/api/v1/approval/organisation/{section}", headers=finn, json=value
+        )
+        assert response.status_code == 200, response.text
+    kari = auth(system, "kari", "attestant", tenant=tenant)
+    assert post(system, invoice, "approval/route", kari).status_code == 403
+    routed = post(system, invoice, "approval/route", finn)
+    assert routed.status_code == 200, routed.text
+    assert active(routed.json()) == {"attestation:*": "kari"}
+    assert post(system, invoice, "approval/route", finn).status_code == 404
+    assert post(system, invoice, "approve", kari).status_code == 200
+    ola = auth(system, "ola", "budget-holder", tenant=tenant)
+    assert post(system, invoice, "approve", ola).json()["status"] == "approved"
