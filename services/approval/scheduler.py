@@ -109,15 +109,23 @@ class Scheduler:
         self, case: ApprovalCase, step: Step, action: Reminder | Escalation, to: str, at: datetime
     ) -> EmailMessage:
         settings = self.app.approval
-        common = {
-            "invoice_id": str(case.id),
-            "summary": case.invoice,
-            "step": step,
-            "to": to,
-            "sender": settings.notice_from,
-            "portal_url": settings.portal_url,
-            "at": at,
-        }
         if isinstance(action, Escalation):
-            return escalation(escalated_to=action.to, **common)  # type: ignore[arg-type]
-        return reminder(**common)  # type: ignore[arg-type]
+            return escalation(
+                invoice_id=str(case.id),
+                summary=case.invoice,
+                step=step,
+                to=to,
+                escalated_to=action.to,
+                sender=settings.notice_from,
+                portal_url=settings.portal_url,
+                at=at,
+            )
+        return reminder(
+            invoice_id=str(case.id),
+            summary=case.invoice,
+            step=step,
+            to=to,
+            sender=settings.notice_from,
+            portal_url=settings.portal_url,
+            at=at,
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email import policy
 from email.message import EmailMessage
@@ -359,7 +360,18 @@ def test_reminder_then_escalation_on_the_clock(org: TestEnv):
     case = case_of(org, invoice)
     assert case["steps"][0]["escalated_at"]
 
-    # The next level may hand the step on; a hold stops further reminders.
+    # A hold pauses reminders and escalation until it ends.
+    kari = auth(org, "kari", "attestant")
+    paused = upload(org, 6402, "1600.00")
+    case_of(org, paused)
+    until = (datetime.now(UTC) + timedelta(hours=10)).isoformat()
+    assert post(org, paused, "hold", kari, until=until, reason="venter på varer").status_code == 200
+    scheduler_round(org, 2.5)
+    assert mails(outbox, paused) == []
+    scheduler_round(org, 11.5)
+    assert [m["To"] for m in mails(outbox, paused)] == ["kari@e2e.example"]
+
+    # The next level may hand the step on.
     lise = auth(org, "lise", "budget-holder")
     handed = post(org, invoice, "forward", lise, to="mona", note="kari er borte")
     assert handed.status_code == 200, handed.text
