@@ -284,11 +284,17 @@ class InvoiceApprovalRequested(EventPayload):
 
 
 class Approval(BaseModel):
+    """One step's decision: who approved, and for whom when they stood in as substitute."""
+
     model_config = ConfigDict(frozen=True)
 
-    step: str
+    step: str = Field(
+        description="`attestation:<cost centre>`, `budget:<cost centre>` or `second-level`."
+    )
     approved_by: str
-    on_behalf_of: str | None = None
+    on_behalf_of: str | None = Field(
+        default=None, description="The absent person a substitute approved for."
+    )
     approved_at: datetime
 
 
