@@ -241,6 +241,9 @@ def test_each_duty_is_refused_with_its_reason(org: TestEnv):
     )
     assert recoded.status_code == 200, recoded.text
     assert post(org, invoice, "approve", kari).status_code == 200
+    to_kari = post(org, invoice, "forward", ola, to="kari", note="ta budsjettet")
+    assert to_kari.status_code == 403 and to_kari.json()["code"] == "attestant"
+    assert "kari attests this invoice and may not also approve its budget" in to_kari.text
     to_vera = post(org, invoice, "forward", ola, to="vera", note="ta budsjettet")
     assert to_vera.status_code == 403 and to_vera.json()["code"] == "recoded"
     assert "vera changed the coding" in to_vera.json()["detail"]
