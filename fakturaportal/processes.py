@@ -32,7 +32,7 @@ PROCESSES: tuple[ProcessSpec, ...] = tuple(
         ("intake", ("api", "relay", "ocr-worker", "folder", "mail")),
         ("validation", ("api", "consumer", "relay")),
         ("posting", ("api", "consumer", "relay", "exporter", "trainer")),
-        ("approval", ("api", "consumer", "relay")),
+        ("approval", ("api", "consumer", "relay", "scheduler")),
         ("payment", ("api", "consumer", "relay")),
         ("audit", ("api", "consumer")),
         ("portal", ("api",)),

@@ -1,8 +1,7 @@
-"""Approval: who must approve an invoice, and the rules every decision must pass. Pure.
+"""Approval's walking skeleton, kept for what it still gives: `ApprovalRefused` (the base of
+`sod.Refusal`) and the old `ApprovalCase`, so events stored before issue #6 still load.
 
-Walking skeleton: one attestation step, routed by buyer reference to a known approver, else to the
-tenant's first approver who did not register the invoice. Authority matrix, budget approval,
-substitutes and escalation arrive with issue #6.
+The service runs `case.ApprovalCase` now; nothing creates this module's case any more.
 """
 
 from __future__ import annotations

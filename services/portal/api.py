@@ -75,10 +75,26 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
             path, _forwarder(proxy, portal.service_url_posting), methods=[method], tags=["posting"]
         )
 
-    @router.post("/api/v1/invoices/{invoice_id}/approve", tags=["approval"])
-    async def approve(invoice_id: UUID, request: Request) -> Response:
-        return await proxy.forward(
-            request, portal.service_url_approval, f"/api/v1/invoices/{invoice_id}/approve"
+    for path, method in (
+        ("/api/v1/approvals/inbox", "GET"),
+        ("/api/v1/invoices/{invoice_id}/approve", "POST"),
+        ("/api/v1/invoices/{invoice_id}/reject", "POST"),
+        ("/api/v1/invoices/{invoice_id}/forward", "POST"),
+        ("/api/v1/invoices/{invoice_id}/recode", "POST"),
+        ("/api/v1/invoices/{invoice_id}/hold", "POST"),
+        ("/api/v1/invoices/{invoice_id}/comments", "POST"),
+        ("/api/v1/invoices/{invoice_id}/approval", "GET"),
+        ("/api/v1/invoices/{invoice_id}/approval/route", "POST"),
+        ("/api/v1/users/{user_id}/substitute", "PUT"),
+        ("/api/v1/approval/organisation", "GET"),
+        ("/api/v1/approval/organisation/history", "GET"),
+        ("/api/v1/approval/organisation/{section}", "PUT"),
+    ):
+        router.add_api_route(
+            path,
+            _forwarder(proxy, portal.service_url_approval),
+            methods=[method],
+            tags=["approval"],
         )
 
     @router.get("/api/v1/invoices/{invoice_id}/history", tags=["audit"])

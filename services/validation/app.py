@@ -42,7 +42,7 @@ from services.validation.matching import (
     match_invoice,
     unknown_order,
 )
-from services.validation.notice import rejection_notice
+from services.validation.notice import dispute_notice, rejection_notice
 from services.validation.orders import OrderBook, PurchaseOrder, order_book_id, order_id
 from services.validation.policy import (
     Policy,
@@ -65,6 +65,7 @@ from shared.schemas.events import (
     Finding,
     GoodsReceived,
     InvoiceCaptured,
+    InvoiceDisputed,
     InvoiceRejected,
     OrderMatch,
     PurchaseOrderRegistered,
@@ -259,6 +260,29 @@ class ValidationApp(ServiceApplication):
         case.notify_supplier(to=to, message_id=str(notice["Message-ID"]), meta=meta_from(message))
         processing.collect_events(case)
 
+    def on_disputed(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
+        """Approval disputed the invoice: tell the supplier why, once (we know their address)."""
+        payload = cast(InvoiceDisputed, message.payload)
+        case = cast(ValidationCase | None, self.get_or_none(payload.invoice_id))
+        if case is None or case.tenant_id != payload.tenant_id:
+            return
+        if getattr(case, "dispute_notified", None):
+            return
+        to = ((case.invoice or {}).get("seller") or {}).get("email")
+        if not to:
+            return
+        notice = dispute_notice(
+            invoice=case.invoice,
+            invoice_id=str(payload.invoice_id),
+            reason=payload.reason,
+            to=to,
+            sender=self.validation.notice_from,
+            at=message.envelope.time,
+        )
+        self.mailer.send(notice)
+        case.notify_dispute(to=to, message_id=str(notice["Message-ID"]), meta=meta_from(message))
+        processing.collect_events(case)
+
     @property
     def mailer(self) -> Replier:
         return self.validation.mailer(self.settings.data_dir)
@@ -411,6 +435,7 @@ class ValidationApp(ServiceApplication):
     handlers = {
         Topic.INVOICE_CAPTURED: on_captured,
         Topic.INVOICE_REJECTED: on_rejected,
+        Topic.INVOICE_DISPUTED: on_disputed,
         Topic.PURCHASE_ORDER_REGISTERED: on_order_registered,
         Topic.GOODS_RECEIVED: on_goods_received,
     }

@@ -200,3 +200,8 @@ class ValidationCase(Aggregate):
     @event("SupplierNotified")
     def notify_supplier(self, to: str, message_id: str, meta: dict[str, str]) -> None:
         self.notified = to
+
+    @event("DisputeNotified")
+    def notify_dispute(self, to: str, message_id: str, meta: dict[str, str]) -> None:
+        """The supplier was told that approval disputed the invoice."""
+        self.dispute_notified = to

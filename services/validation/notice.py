@@ -65,3 +65,50 @@ To fix it: correct the points above in your invoicing system and send the invoic
 same invoice number. The rejected invoice has not been registered, so it will not be paid.
 Questions? Reply to this e-mail.
 """
+
+
+def dispute_notice(
+    *,
+    invoice: dict[str, Any],
+    invoice_id: str,
+    reason: str,
+    to: str,
+    sender: str,
+    at: datetime,
+) -> EmailMessage:
+    """The buyer disputes a received invoice (in approval): why, and that a credit note or a
+    corrected invoice is the way on."""
+    number = invoice.get("number") or "(uten nummer)"
+    buyer = (invoice.get("buyer") or {}).get("name") or "kunden"
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = f"Faktura {number} er bestridt / Invoice {number} is disputed"
+    message["Date"] = format_datetime(at)
+    message["Message-ID"] = make_msgid(
+        idstring=f"dispute.{invoice_id}", domain=sender.split("@")[-1]
+    )
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(
+        f"""Hei,
+
+{buyer} har bestridt fakturaen {number} og betaler den ikke slik den er. Begrunnelse:
+
+  {reason}
+
+Send en kreditnota for fakturaen, og eventuelt en ny, riktig faktura. Spørsmål? Svar på denne
+e-posten.
+
+---
+
+Hello,
+
+{buyer} disputes invoice {number} and will not pay it as it stands. The reason:
+
+  {reason}
+
+Please send a credit note for the invoice and, where due, a corrected invoice. Questions? Reply
+to this e-mail.
+"""
+    )
+    return message

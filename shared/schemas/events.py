@@ -272,17 +272,29 @@ class InvoiceCoded(EventPayload):
 
 
 class InvoiceApprovalRequested(EventPayload):
-    step: str = Field(description="attestation, budget-approval …")
-    assignee: str
-    due_at: datetime | None = None
+    step: str = Field(
+        description="The step's id: `attestation:<cost centre>`, `budget:<cost centre>` (`*` "
+        "when the lines name none), `second-level`; `routing` when nobody may take the invoice "
+        "yet (assignee `ap-inbox`)."
+    )
+    assignee: str = Field(description="A user, or a group (shared inbox) for attestation.")
+    due_at: datetime | None = Field(
+        default=None, description="When a reminder goes out if nobody has acted."
+    )
 
 
 class Approval(BaseModel):
+    """One step's decision: who approved, and for whom when they stood in as substitute."""
+
     model_config = ConfigDict(frozen=True)
 
-    step: str
+    step: str = Field(
+        description="`attestation:<cost centre>`, `budget:<cost centre>` or `second-level`."
+    )
     approved_by: str
-    on_behalf_of: str | None = None
+    on_behalf_of: str | None = Field(
+        default=None, description="The absent person a substitute approved for."
+    )
     approved_at: datetime
 
 
@@ -303,6 +315,23 @@ class InvoiceDisputed(EventPayload):
 class InvoiceRecoded(EventPayload):
     recoded_by: str
     lines: list[CodingLine]
+
+
+class InvoiceCommented(EventPayload):
+    """A comment or question on an invoice in approval, for the audit trail and the supplier."""
+
+    comment_id: str = Field(description="Numbered per invoice from 1.")
+    author: str
+    by_supplier: bool = False
+    text: str
+    visibility: Literal["internal", "supplier"] = Field(
+        description="internal: the buyer's people only; supplier: the supplier sees it too."
+    )
+    reply_to: str | None = Field(default=None, description="The comment this one answers.")
+    question_to: str | None = Field(
+        default=None, description="A question to this user, or to `supplier`."
+    )
+    commented_at: datetime
 
 
 class VoucherLine(BaseModel):
@@ -423,6 +452,7 @@ EVENT_MODELS: dict[Topic, type[Payload]] = {
     Topic.INVOICE_APPROVED: InvoiceApproved,
     Topic.INVOICE_DISPUTED: InvoiceDisputed,
     Topic.INVOICE_RECODED: InvoiceRecoded,
+    Topic.INVOICE_COMMENTED: InvoiceCommented,
     Topic.INVOICE_POSTED: InvoicePosted,
     Topic.INVOICE_POSTING_FAILED: InvoicePostingFailed,
     Topic.PAYMENT_PROPOSED: PaymentProposed,

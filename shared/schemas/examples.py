@@ -70,13 +70,14 @@ INVOICE_APPROVED = InvoiceApproved(
     ],
     approvals=[
         Approval(
-            step="attestation",
+            step="attestation:200",
             approved_by="kari.nordmann@fjordvikbygg.no",
             approved_at=datetime(2025, 3, 5, 8, 14, 2, tzinfo=UTC),
         ),
         Approval(
-            step="budget-approval",
+            step="budget:200",
             approved_by="ola.hansen@fjordvikbygg.no",
+            on_behalf_of="ingrid.berg@fjordvikbygg.no",
             approved_at=datetime(2025, 3, 5, 12, 40, 11, tzinfo=UTC),
         ),
     ],

@@ -112,6 +112,10 @@ SUMMARIES: dict[Topic, tuple[str, str]] = {
     ),
     Topic.INVOICE_DISPUTED: ("approval", "An approver disputed the invoice."),
     Topic.INVOICE_RECODED: ("approval", "An approver corrected the suggested coding."),
+    Topic.INVOICE_COMMENTED: (
+        "approval",
+        "A comment or question on an invoice in approval, internal or visible to the supplier.",
+    ),
     Topic.INVOICE_POSTED: ("posting", "The voucher was exported to the ERP."),
     Topic.INVOICE_POSTING_FAILED: (
         "posting",

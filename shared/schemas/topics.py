@@ -18,6 +18,7 @@ class Topic(StrEnum):
     INVOICE_APPROVED = "invoice-approved"
     INVOICE_DISPUTED = "invoice-disputed"
     INVOICE_RECODED = "invoice-recoded"
+    INVOICE_COMMENTED = "invoice-commented"
     INVOICE_POSTED = "invoice-posted"
     INVOICE_POSTING_FAILED = "invoice-posting-failed"
     PAYMENT_PROPOSED = "payment-proposed"
