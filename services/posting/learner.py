@@ -118,14 +118,20 @@ class Trainer:
         self.sleep = sleep
         self.records: list[CodingRecord] = []
         self.corrections = 0
+        self.recoded: set[Any] = set()
         self.trained_at = _trained_at(root)
         self.running = True
 
     def poll(self) -> None:
+        """New approved lines; a correction counts once its invoice is approved and posted,
+        for only then is the corrected coding something to learn from."""
         for name, data, at in self.reader.new_events(("PostingCase.Posted", "PostingCase.Recoded")):
-            if name == "PostingCase.Posted":
-                self.records += [CodingRecord.model_validate(r) for r in data.get("records") or []]
-            elif self.trained_at is None or at > self.trained_at:
+            invoice = data.get("originator_id")
+            if name == "PostingCase.Recoded":
+                self.recoded.add(invoice)
+                continue
+            self.records += [CodingRecord.model_validate(r) for r in data.get("records") or []]
+            if invoice in self.recoded and (self.trained_at is None or at > self.trained_at):
                 self.corrections += 1
 
     def due(self) -> bool:

@@ -3,6 +3,7 @@ that does not fit the account is a finding, corrections come back on `invoice-re
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,6 +15,7 @@ from confluent_kafka import Producer
 
 from fakturaportal.demo import SUPPLIERS, DemoLine, demo_invoice
 from fakturaportal.messaging import encode, event_id
+from services.posting.learning import store
 from shared.schemas.events import CodingLine, InvoiceRecoded
 from tests.e2e.system import PORTAL, token
 from tests.e2e.system import upload as upload_as
@@ -180,8 +182,17 @@ def test_cold_start_then_the_model_learns_from_corrections(system: TestEnv):
         assert approved.status_code == 200, approved.text
         coding_in(system, TENANT_LEARN, invoice_id, until=lambda b: b.get("voucher_number"))
 
-    models = system.data_dir / "models" / "CURRENT"
-    wait_for(models.exists, timeout=60, what="the trainer's first model")
+    root = system.data_dir / "models"
+
+    def learned_this_tenant() -> bool:
+        """The version in use has seen the three corrected lines of this tenant."""
+        version = store.current_version(root) if root.exists() else None
+        if version is None:
+            return False
+        manifest = json.loads((version / "manifest.json").read_text())
+        return int(manifest.get("tenants", {}).get(TENANT_LEARN, 0)) >= 3
+
+    wait_for(learned_this_tenant, timeout=90, what="a model trained on this tenant's corrections")
     time.sleep(6)  # the consumer looks for a new model version every few seconds
     data = demo_invoice(
         9504, SUPPLIERS[1], lines=(DemoLine("Regnskapsbistand november", D(1), D(9504)),)

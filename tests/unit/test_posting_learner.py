@@ -64,11 +64,14 @@ def test_trainer_trains_on_enough_history_and_retrains_after_corrections(tmp_pat
     assert trainer.due()
     first = trainer.train()
     assert not trainer.due()
-    log.add("PostingCase.Recoded", {})
+    log.add("PostingCase.Recoded", {"originator_id": "a"})
+    trainer.poll()
+    assert not trainer.due()  # corrected, but not approved yet: nothing to learn from
+    log.add("PostingCase.Posted", {"originator_id": "a", "records": [record(4, "6700")]})
     trainer.poll()
     assert not trainer.due()  # one correction is not enough
-    log.add("PostingCase.Recoded", {})
-    log.add("PostingCase.Posted", {"records": [record(4, "6700"), record(5, "6700")]})
+    log.add("PostingCase.Recoded", {"originator_id": "b"})
+    log.add("PostingCase.Posted", {"originator_id": "b", "records": [record(5, "6700")]})
     trainer.poll()
     assert trainer.due()
     second = trainer.train()
