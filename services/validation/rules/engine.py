@@ -415,6 +415,11 @@ class Doc:
             return []
         return found if isinstance(found, list) else [found]
 
+    def child_index(self, node: etree._Element) -> dict[Any, _Children]:
+        """The node's children by tag (see `_index_children`), for readers that only look."""
+        index = self._children.get(node)
+        return index if index is not None else self._index_children(node)
+
     def _index_children(self, node: etree._Element) -> dict[Any, _Children]:
         """The children by tag: the element itself when it is the only one of its tag (the
         common case in UBL), else a list. A list per child would be most of what a big
