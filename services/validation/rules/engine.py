@@ -197,6 +197,10 @@ def _finding(rule_id: str, spec: RuleSpec, location: str) -> Finding:
     )
 
 
+WATCHED_ATTRIBUTES: set[str] = set()
+"""Attribute names whose owners `Doc.attributed` lists: filled by the rule modules that ask."""
+
+
 class Doc:
     """A read-only view of one UBL Invoice or CreditNote for rules: XPath with the UBL prefixes,
     Decimal amounts, and readable locations."""
@@ -218,6 +222,7 @@ class Doc:
         self._children: dict[etree._Element, dict[Any, _Children]] = {}
         self.shared: dict[Callable[[Doc], Any], Any] = {}
         self._blank_leaves: list[etree._Element] | None = None
+        self._attributed: list[tuple[etree._Element, str]] = []
         self._locations: dict[etree._Element, str] = {}
         self._sibling_numbers: dict[etree._Element, int] = {}
 
@@ -333,19 +338,35 @@ class Doc:
     @cached_property
     def by_tag(self) -> dict[Any, list[etree._Element]]:
         """Every element of the tree by Clark tag, in document order (one pass, on first use).
-        The same pass notes what PEPPOL-EN16931-R008 needs (see `blank_leaves`)."""
+        The same pass notes what PEPPOL-EN16931-R008 needs (see `blank_leaves`) and which
+        elements carry attributes (see `attributed`)."""
         index: dict[Any, list[etree._Element]] = {}
         blank_leaves: list[etree._Element] = []
+        attributed, watched = self._attributed, WATCHED_ATTRIBUTES
         other_children = False
         for node in self.top.iter():
             tag = node.tag
             index.setdefault(tag, []).append(node)
             if not isinstance(tag, str):
                 other_children = True  # a comment or processing instruction
-            elif len(node) == 0 and not (node.text or "").strip():
+                continue
+            names: Any = node.keys()  # lxml's names of the attributes, str
+            if names:
+                for name in names:
+                    if name in watched:
+                        attributed.append((node, name))
+            if len(node) == 0 and not (node.text or "").strip():
                 blank_leaves.append(node)
         self._blank_leaves = None if other_children else blank_leaves
         return index
+
+    @property
+    def attributed(self) -> list[tuple[etree._Element, str]]:
+        """`//@*` restricted to the names in `WATCHED_ATTRIBUTES`, in document order, as
+        (owner, name), from the one walk of `by_tag` (a namespaced attribute's key is
+        `{uri}name`, never a watched name)."""
+        _ = self.by_tag
+        return self._attributed
 
     @property
     def blank_leaves(self) -> list[etree._Element] | None:

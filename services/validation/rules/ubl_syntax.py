@@ -24,7 +24,14 @@ from typing import Any
 
 from lxml import etree
 
-from services.validation.rules.engine import NS, Doc, rule, string_value, table_rule
+from services.validation.rules.engine import (
+    NS,
+    WATCHED_ATTRIBUTES,
+    Doc,
+    rule,
+    string_value,
+    table_rule,
+)
 from shared.schemas.events import Severity
 
 Element = etree._Element
@@ -738,7 +745,7 @@ DT_ATTRIBUTES: dict[str, tuple[str, str]] = {
     "listAgencyID": ("UBL-DT-28", "List Agency ID attribute should not be present"),
 }
 _CR_663 = "unitCodeListID"  # UBL-CR-663: //@unitCodeListID
-_WATCHED_ATTRIBUTES = frozenset([*DT_ATTRIBUTES, _CR_663])
+WATCHED_ATTRIBUTES.update([*DT_ATTRIBUTES, _CR_663])  # noted by `Doc.attributed`
 _PAYMENT_MEANS_CODE = f"{{{CBC}}}PaymentMeansCode"
 _PRICE, _ALLOWANCE_CHARGE = f"{{{CAC}}}Price", f"{{{CAC}}}AllowanceCharge"
 
@@ -838,16 +845,6 @@ def _elements(doc: Doc, tag: str) -> list[Element]:
     return _scan(doc).by_tag.get(tag, [])
 
 
-def _watched_attributes(top: Element) -> Iterator[tuple[Element, str]]:
-    """`//@*` restricted to the watched names, in document order, as (owner, name): asking each
-    element for its attribute names costs half of what libxml2's `//@*` answer does in Python
-    objects. A namespaced attribute's key is `{uri}name`, never a watched name."""
-    for owner in top.iter(etree.Element):
-        for name in owner.keys():  # noqa: SIM118 - iterating an element gives its children
-            if name in _WATCHED_ATTRIBUTES:
-                yield owner, name
-
-
 def _compute_scan(doc: Doc) -> Scan:
     root = doc.root
     hits: dict[str, list[str]] = {}
@@ -929,7 +926,7 @@ def _compute_scan(doc: Doc) -> Scan:
                 if row.test is None or row.test(node):
                     hit(row.rule_id, node)
     # Attributes (DT-08..28, CR-663).
-    for owner, name in _watched_attributes(doc.top):
+    for owner, name in doc.attributed:  # the walk of the tag index notes them
         if name == _CR_663:
             hit("UBL-CR-663", owner)
         elif name != "name" or owner.tag != _PAYMENT_MEANS_CODE:
