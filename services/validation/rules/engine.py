@@ -223,6 +223,7 @@ class Doc:
         self.shared: dict[Callable[[Doc], Any], Any] = {}
         self._blank_leaves: list[etree._Element] | None = None
         self._attributed: list[tuple[etree._Element, str]] = []
+        self._positions: dict[etree._Element, int] = {}
         self._locations: dict[etree._Element, str] = {}
         self._sibling_numbers: dict[etree._Element, int] = {}
 
@@ -339,12 +340,15 @@ class Doc:
     def by_tag(self) -> dict[Any, list[etree._Element]]:
         """Every element of the tree by Clark tag, in document order (one pass, on first use).
         The same pass notes what PEPPOL-EN16931-R008 needs (see `blank_leaves`) and which
-        elements carry attributes (see `attributed`)."""
+        elements carry attributes (see `attributed`), and each element's place (see
+        `positions`)."""
         index: dict[Any, list[etree._Element]] = {}
         blank_leaves: list[etree._Element] = []
         attributed, watched = self._attributed, WATCHED_ATTRIBUTES
+        positions = self._positions
         other_children = False
-        for node in self.top.iter():
+        for place, node in enumerate(self.top.iter()):
+            positions[node] = place
             tag = node.tag
             index.setdefault(tag, []).append(node)
             if not isinstance(tag, str):
@@ -377,10 +381,11 @@ class Doc:
         _ = self.by_tag
         return self._blank_leaves if self.root is self.top else None
 
-    @cached_property
+    @property
     def positions(self) -> dict[etree._Element, int]:
-        """Each element's place in document order."""
-        return {node: place for place, node in enumerate(self.top.iter())}
+        """Each element's place in document order (from the one walk of `by_tag`)."""
+        _ = self.by_tag
+        return self._positions
 
     def _walk(self, context: etree._Element, steps: ChildPath) -> list[Any]:
         """A child path from `context`, a fresh list (the child index stays as it is). Plain
