@@ -27,7 +27,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from lxml import etree
 
-from services.validation.rules.engine import Doc, rule, string_value
+from services.validation.rules.engine import Doc, per_document, rule, string_value
 from shared.schemas.events import Severity
 
 Element = etree._Element
@@ -140,15 +140,22 @@ def _document(doc: Doc) -> list[Element]:
     return [doc.root]
 
 
+# The contexts below are per-document views: the rules that share one (the lines, the
+# document's allowances, ...) read it once per document, and only iterate over it.
+
+
 def _at(path: str) -> Contexts:
-    return lambda doc: doc.nodes(path)
+    def contexts(doc: Doc) -> list[Element]:
+        return doc.nodes(path)
+
+    return per_document(contexts)
 
 
 def _document_allowance_charges(charge: bool) -> Contexts:
     def contexts(doc: Doc) -> list[Element]:
         return [ac for ac in doc.nodes("cac:AllowanceCharge") if _indicator(doc, ac) is charge]
 
-    return contexts
+    return per_document(contexts)
 
 
 def _line_allowance_charges(charge: bool) -> Contexts:
@@ -157,7 +164,7 @@ def _line_allowance_charges(charge: bool) -> Contexts:
     def contexts(doc: Doc) -> list[Element]:
         return [ac for ac in doc.nodes(path) if _indicator(doc, ac) is charge]
 
-    return contexts
+    return per_document(contexts)
 
 
 _TOTALS = _at("cac:LegalMonetaryTotal")

@@ -197,6 +197,10 @@ def _finding(rule_id: str, spec: RuleSpec, location: str) -> Finding:
     )
 
 
+WATCHED_ATTRIBUTES: set[str] = set()
+"""Attribute names whose owners `Doc.attributed` lists: filled by the rule modules that ask."""
+
+
 class Doc:
     """A read-only view of one UBL Invoice or CreditNote for rules: XPath with the UBL prefixes,
     Decimal amounts, and readable locations."""
@@ -218,6 +222,8 @@ class Doc:
         self._children: dict[etree._Element, dict[Any, _Children]] = {}
         self.shared: dict[Callable[[Doc], Any], Any] = {}
         self._blank_leaves: list[etree._Element] | None = None
+        self._attributed: list[tuple[etree._Element, str]] = []
+        self._positions: dict[etree._Element, int] = {}
         self._locations: dict[etree._Element, str] = {}
         self._sibling_numbers: dict[etree._Element, int] = {}
 
@@ -333,19 +339,38 @@ class Doc:
     @cached_property
     def by_tag(self) -> dict[Any, list[etree._Element]]:
         """Every element of the tree by Clark tag, in document order (one pass, on first use).
-        The same pass notes what PEPPOL-EN16931-R008 needs (see `blank_leaves`)."""
+        The same pass notes what PEPPOL-EN16931-R008 needs (see `blank_leaves`) and which
+        elements carry attributes (see `attributed`), and each element's place (see
+        `positions`)."""
         index: dict[Any, list[etree._Element]] = {}
         blank_leaves: list[etree._Element] = []
+        attributed, watched = self._attributed, WATCHED_ATTRIBUTES
+        positions = self._positions
         other_children = False
-        for node in self.top.iter():
+        for place, node in enumerate(self.top.iter()):
+            positions[node] = place
             tag = node.tag
             index.setdefault(tag, []).append(node)
             if not isinstance(tag, str):
                 other_children = True  # a comment or processing instruction
-            elif len(node) == 0 and not (node.text or "").strip():
+                continue
+            names: Any = node.keys()  # lxml's names of the attributes, str
+            if names:
+                for name in names:
+                    if name in watched:
+                        attributed.append((node, name))
+            if len(node) == 0 and not (node.text or "").strip():
                 blank_leaves.append(node)
         self._blank_leaves = None if other_children else blank_leaves
         return index
+
+    @property
+    def attributed(self) -> list[tuple[etree._Element, str]]:
+        """`//@*` restricted to the names in `WATCHED_ATTRIBUTES`, in document order, as
+        (owner, name), from the one walk of `by_tag` (a namespaced attribute's key is
+        `{uri}name`, never a watched name)."""
+        _ = self.by_tag
+        return self._attributed
 
     @property
     def blank_leaves(self) -> list[etree._Element] | None:
@@ -356,10 +381,11 @@ class Doc:
         _ = self.by_tag
         return self._blank_leaves if self.root is self.top else None
 
-    @cached_property
+    @property
     def positions(self) -> dict[etree._Element, int]:
-        """Each element's place in document order."""
-        return {node: place for place, node in enumerate(self.top.iter())}
+        """Each element's place in document order (from the one walk of `by_tag`)."""
+        _ = self.by_tag
+        return self._positions
 
     def _walk(self, context: etree._Element, steps: ChildPath) -> list[Any]:
         """A child path from `context`, a fresh list (the child index stays as it is). Plain
@@ -414,6 +440,11 @@ class Doc:
         if found is None:
             return []
         return found if isinstance(found, list) else [found]
+
+    def child_index(self, node: etree._Element) -> dict[Any, _Children]:
+        """The node's children by tag (see `_index_children`), for readers that only look."""
+        index = self._children.get(node)
+        return index if index is not None else self._index_children(node)
 
     def _index_children(self, node: etree._Element) -> dict[Any, _Children]:
         """The children by tag: the element itself when it is the only one of its tag (the

@@ -24,7 +24,14 @@ from typing import Any
 
 from lxml import etree
 
-from services.validation.rules.engine import NS, Doc, rule, string_value, table_rule
+from services.validation.rules.engine import (
+    NS,
+    WATCHED_ATTRIBUTES,
+    Doc,
+    rule,
+    string_value,
+    table_rule,
+)
 from shared.schemas.events import Severity
 
 Element = etree._Element
@@ -738,7 +745,7 @@ DT_ATTRIBUTES: dict[str, tuple[str, str]] = {
     "listAgencyID": ("UBL-DT-28", "List Agency ID attribute should not be present"),
 }
 _CR_663 = "unitCodeListID"  # UBL-CR-663: //@unitCodeListID
-_WATCHED_ATTRIBUTES = frozenset([*DT_ATTRIBUTES, _CR_663])
+WATCHED_ATTRIBUTES.update([*DT_ATTRIBUTES, _CR_663])  # noted by `Doc.attributed`
 _PAYMENT_MEANS_CODE = f"{{{CBC}}}PaymentMeansCode"
 _PRICE, _ALLOWANCE_CHARGE = f"{{{CAC}}}Price", f"{{{CAC}}}AllowanceCharge"
 
@@ -838,16 +845,6 @@ def _elements(doc: Doc, tag: str) -> list[Element]:
     return _scan(doc).by_tag.get(tag, [])
 
 
-def _watched_attributes(top: Element) -> Iterator[tuple[Element, str]]:
-    """`//@*` restricted to the watched names, in document order, as (owner, name): asking each
-    element for its attribute names costs half of what libxml2's `//@*` answer does in Python
-    objects. A namespaced attribute's key is `{uri}name`, never a watched name."""
-    for owner in top.iter(etree.Element):
-        for name in owner.keys():  # noqa: SIM118 - iterating an element gives its children
-            if name in _WATCHED_ATTRIBUTES:
-                yield owner, name
-
-
 def _compute_scan(doc: Doc) -> Scan:
     root = doc.root
     hits: dict[str, list[str]] = {}
@@ -860,54 +857,76 @@ def _compute_scan(doc: Doc) -> Scan:
     pending: list[tuple[Element, Frozen]] = [
         (root, _WALK_CREDIT_NOTE if doc.is_credit_note else _WALK_INVOICE)
     ]
+    # The children are read from the child index, by tag: siblings of one tag stay in document
+    # order, and subtrees of different tags hold different rows, so the stack still meets each
+    # row's elements in the same order. Only at the root do two tags share rows (the line
+    # rows, under InvoiceLine and CreditNoteLine): with both present, the root's children are
+    # taken in document order.
+    child_index = doc.child_index
     while pending:
         parent, level = pending.pop()
-        for child in parent:
-            entry = level.get(child.tag)
+        index = child_index(parent)
+        if parent is root and _LINE_TAGS[0] in index and _LINE_TAGS[1] in index:
+            groups: Iterable[tuple[Any, Any]] = ((child.tag, child) for child in parent)
+        else:
+            groups = index.items()
+        for tag, found in groups:
+            entry = level.get(tag)
             if entry is None:
                 continue
             rule_ids, attributes, below = entry
-            if rule_ids:
-                for rule_id in rule_ids:
-                    hit(rule_id, child)
-            if attributes:
-                for attribute, attribute_rules in attributes:
-                    if child.get(attribute) is not None:
-                        for rule_id in attribute_rules:
-                            hit(rule_id, child)
-            if below is not None:
-                pending.append((child, below))
+            for child in found if isinstance(found, list) else (found,):
+                if rule_ids:
+                    for rule_id in rule_ids:
+                        hit(rule_id, child)
+                if attributes:
+                    for attribute, attribute_rules in attributes:
+                        if child.get(attribute) is not None:
+                            for rule_id in attribute_rules:
+                                hit(rule_id, child)
+                if below is not None:
+                    pending.append((child, below))
     # CR-002: no UBLVersionID, or one of them is 2.1.
     versions = list(root.iterchildren(f"{{{CBC}}}UBLVersionID"))
     if versions and all(_string(v) != "2.1" for v in versions):
         hit("UBL-CR-002", versions[0])
     # The // rows of the table, and the SR rules' contexts.
     by_tag: dict[str, list[Element]] = {}
-    for node in root.iter(*_COLLECTED):
-        tag = node.tag
-        by_tag.setdefault(tag, []).append(node)
-        gate = _ANYWHERE_GATE.get(tag)
-        if gate is not None and node.get(gate) is None:
-            continue  # every // row for this element asks for an attribute it lacks
-        rows = _ANYWHERE_BY_TAG.get(tag)
-        if not rows:
+    if root is doc.top:
+        # Each row concerns one tag, so it meets its elements in the same order when they are
+        # taken tag by tag from the document's tag index.
+        tag_index = doc.by_tag
+        for tag in _COLLECTED:
+            tagged = tag_index.get(tag)
+            if tagged:
+                by_tag[tag] = tagged
+    else:
+        for node in root.iter(*_COLLECTED):
+            by_tag.setdefault(node.tag, []).append(node)
+    for tag, rows in _ANYWHERE_BY_TAG.items():
+        nodes = by_tag.get(tag)
+        if not nodes:
             continue
-        above = node.getparent()
-        parent_tag = above.tag if above is not None else None
-        for row in rows:
-            parents = _ANYWHERE_PARENTS[row.rule_id]
-            if parents and parents[-1] != parent_tag:
-                continue  # `_under` would fail at its first step: the parent asked once
-            if row.rule_id in hits:
-                continue
-            if row.attribute is not None and node.get(row.attribute) is None:
-                continue
-            if not _under(node, parents):
-                continue
-            if row.test is None or row.test(node):
-                hit(row.rule_id, node)
+        gate = _ANYWHERE_GATE.get(tag)
+        for node in nodes:
+            if gate is not None and node.get(gate) is None:
+                continue  # every // row for this element asks for an attribute it lacks
+            above = node.getparent()
+            parent_tag = above.tag if above is not None else None
+            for row in rows:
+                parents = _ANYWHERE_PARENTS[row.rule_id]
+                if parents and parents[-1] != parent_tag:
+                    continue  # `_under` would fail at its first step: the parent asked once
+                if row.rule_id in hits:
+                    continue
+                if row.attribute is not None and node.get(row.attribute) is None:
+                    continue
+                if not _under(node, parents):
+                    continue
+                if row.test is None or row.test(node):
+                    hit(row.rule_id, node)
     # Attributes (DT-08..28, CR-663).
-    for owner, name in _watched_attributes(doc.top):
+    for owner, name in doc.attributed:  # the walk of the tag index notes them
         if name == _CR_663:
             hit("UBL-CR-663", owner)
         elif name != "name" or owner.tag != _PAYMENT_MEANS_CODE:
