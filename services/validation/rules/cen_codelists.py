@@ -29,7 +29,7 @@ from services.validation.rules.codelists import (
     UNCL2005_PERIOD_CODES,
     UNCL5189_ALLOWANCE_REASONS,
 )
-from services.validation.rules.engine import NS, Doc, rule, string_value
+from services.validation.rules.engine import NS, Doc, per_document, rule, string_value
 
 Element = etree._Element
 
@@ -53,6 +53,15 @@ AMOUNT_ELEMENTS = (
     "PayableAmount",
 )
 _AMOUNTS = " | ".join(f"//cbc:{name}" for name in AMOUNT_ELEMENTS)
+_AMOUNT_TAGS = tuple(f"{{{NS['cbc']}}}{name}" for name in AMOUNT_ELEMENTS)
+
+
+@per_document
+def amount_elements(doc: Doc) -> list[Element]:
+    """The elements of `AMOUNT_ELEMENTS` at or below the root, in document order: one walk
+    (lxml's tag filter) for the rules that read every amount's currencyID (BR-CL-03,
+    PEPPOL-EN16931-CL007 and -R051)."""
+    return list(doc.root.iter(*_AMOUNT_TAGS))
 
 
 def normalize_space(value: str | None) -> str:
@@ -129,7 +138,13 @@ def document_type_code(doc: Doc) -> Iterator[str]:
     "Valutakoden i currencyID må være kodet etter ISO 4217 alfa-3.",
 )
 def amount_currency(doc: Doc) -> Iterator[str]:
-    yield from _not_in(doc, _AMOUNTS, cen.ISO4217_CURRENCIES, _attribute("currencyID"))
+    if doc.root is not doc.top:  # `//` searches the whole tree, not only below the root
+        yield from _not_in(doc, _AMOUNTS, cen.ISO4217_CURRENCIES, _attribute("currencyID"))
+        return
+    codes = cen.ISO4217_CURRENCIES
+    for node in amount_elements(doc):
+        if normalize_space(node.get("currencyID")) not in codes:
+            yield doc.location(node)
 
 
 @rule(

@@ -614,8 +614,6 @@ class Doc:
         return with_breakdown[0] if with_breakdown else (totals[0] if totals else None)
 
 
-_NOT_YET = object()
-
 
 def string_value(node: etree._Element) -> str:
     """XPath's string value of an element: all its descendant text. A leaf's is its text,
@@ -630,10 +628,11 @@ def per_document(compute: Callable[[Doc], T]) -> Callable[[Doc], T]:
 
     @functools.wraps(compute)
     def shared(doc: Doc) -> T:
-        found = doc.shared.get(compute, _NOT_YET)
-        if found is _NOT_YET:
+        try:  # computed once, read by many rules: the read is the path to keep short
+            found: T = doc.shared[compute]
+        except KeyError:
             found = doc.shared[compute] = compute(doc)
-        return cast(T, found)
+        return found
 
     return shared
 

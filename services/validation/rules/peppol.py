@@ -17,6 +17,7 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from lxml import etree
 
 from services.validation.rules import codelists
+from services.validation.rules.cen_codelists import AMOUNT_ELEMENTS, amount_elements
 from services.validation.rules.engine import NS, Doc, Layer, per_document, rule, string_value
 from shared.checkdigits import valid_orgnr
 from shared.schemas.events import Severity
@@ -39,6 +40,9 @@ _AMOUNT_NAMES = (
     "PayableRoundingAmount",
     "PayableAmount",
 )
+_TAX_AMOUNT = f"{{{NS['cbc']}}}TaxAmount"
+# With TaxAmount, the amounts of BR-CL-03: `amount_elements` walks the document for them once.
+assert {*_AMOUNT_NAMES, "TaxAmount"} == set(AMOUNT_ELEMENTS)
 _DATE_NAMES = ("IssueDate", "DueDate", "TaxPointDate", "StartDate", "EndDate", "ActualDeliveryDate")
 _ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ASCII_DIGITS = "0123456789"
@@ -97,7 +101,16 @@ def to_date(value: str | None) -> date | None:
 
 def descendants(doc: Doc, *local_names: str, prefix: str = "cbc") -> Iterator[etree._Element]:
     """Every element with one of these names anywhere in the document, in document order."""
-    return doc.root.iter(*(f"{{{_ns(prefix)}}}{name}" for name in local_names))
+    tags = _CLARK_NAMES.get((prefix, local_names))
+    if tags is None:
+        tags = _CLARK_NAMES[prefix, local_names] = tuple(
+            f"{{{_ns(prefix)}}}{name}" for name in local_names
+        )
+    return doc.root.iter(*tags)
+
+
+_CLARK_NAMES: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+"""The Clark names `descendants` filters by, built once per set of names (not per call)."""
 
 
 def _ns(prefix: str) -> str:
@@ -455,11 +468,9 @@ def r046(doc: Doc) -> Iterator[str]:
 def _amounts_in_document_currency(doc: Doc) -> Iterator[etree._Element]:
     """Amounts that must be in the document currency: all but the VAT total in accounting
     currency (BT-111, the TaxTotal without subtotals)."""
-    cbc = _ns("cbc")
-    names = {f"{{{cbc}}}{name}" for name in _AMOUNT_NAMES}
-    tax_amount = f"{{{cbc}}}TaxAmount"
-    for node in doc.root.iter(*names, tax_amount):
-        if node.tag in names:
+    tax_amount = _TAX_AMOUNT
+    for node in amount_elements(doc):
+        if node.tag != tax_amount:
             yield node
         else:
             parent = node.getparent()
@@ -721,7 +732,7 @@ def cl006(doc: Doc) -> Iterator[str]:
     layer=PEPPOL,
 )
 def cl007(doc: Doc) -> Iterator[str]:
-    for node in descendants(doc, *_AMOUNT_NAMES, "TaxAmount"):
+    for node in amount_elements(doc):  # descendants(doc, *_AMOUNT_NAMES, "TaxAmount")
         if node.get("currencyID") not in codelists.ISO4217_CURRENCIES:
             yield doc.location(node)
 
