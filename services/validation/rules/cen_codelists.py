@@ -66,7 +66,11 @@ def amount_elements(doc: Doc) -> list[Element]:
 
 def normalize_space(value: str | None) -> str:
     """XPath ``normalize-space``: trim XML whitespace and collapse each run to one space."""
-    return _XML_SPACE.sub(" ", value or "").strip(" ")
+    if not value:
+        return ""
+    if " " in value or "\n" in value or "\t" in value or "\r" in value:
+        return _XML_SPACE.sub(" ", value).strip(" ")
+    return value  # no XML whitespace (most codes): nothing to do
 
 
 def _content(node: Element) -> str:
