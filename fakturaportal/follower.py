@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+from abc import ABC, abstractmethod
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +21,7 @@ from fakturaportal.eventstore import ServiceApplication
 log = logging.getLogger(__name__)
 
 
-class LogFollower:
+class LogFollower(ABC):
     def __init__(self, app: ServiceApplication, name: str) -> None:
         self.app = app
         self.name = name
@@ -40,6 +41,6 @@ class LogFollower:
             for domain_event, tracking in subscription:
                 self.follow(domain_event, tracking)
 
+    @abstractmethod
     def follow(self, domain_event: DomainEventProtocol[UUID], tracking: Tracking) -> None:
         """Act on one event and record the position (with whatever the act produced)."""
-        raise NotImplementedError

@@ -6,6 +6,7 @@ fields they do not know, so adding is safe. Money is Decimal and travels as a JS
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -27,9 +28,9 @@ class Payload(BaseModel):
         tenant_id: str
 
     @property
+    @abstractmethod
     def subject_id(self) -> UUID:
         """Kafka key and `ce_subject`: all events of one subject stay ordered."""
-        raise NotImplementedError
 
 
 class EventPayload(Payload):
