@@ -3,6 +3,7 @@ database, reached through the portal like a user or an API client would."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +18,8 @@ from fakturaportal.processes import SMTP_PORT, Supervisor
 from fakturaportal.settings import REPO_ROOT
 from tests.infra import TestEnv
 
-PORT_BASE = 18000
+PORT_BASE = int(os.environ.get("FP_E2E_PORT_BASE", "18000"))
+"""Where the e2e system listens; set another base to run two e2e sessions side by side."""
 PORTAL = f"http://127.0.0.1:{PORT_BASE}"
 MAX_UPLOAD = 200_000
 #: The coding model learns from a handful of approved lines here (production waits for 30).
