@@ -125,9 +125,16 @@ def demo_invoice(
     issued: date | None = None,
     lines: Sequence[tuple[str, Decimal] | DemoLine] = (("Kopipapir A4", Decimal("1000.00")),),
     order: str | None = None,
+    currency: str = "NOK",
+    nok_rate: Decimal | None = None,
+    buyer_reference: str | None = "kari",
 ) -> bytes:
     """An EHF Billing 3.0 invoice with 25 % VAT, a KID and a Norwegian account; `order` is the
-    purchase order it refers to (BT-13)."""
+    purchase order it refers to (BT-13). In another `currency` it states its VAT in NOK too
+    (BT-6, BT-111) at `nok_rate`, as a Norwegian buyer's invoice must. `buyer_reference` is
+    'Deres ref' (BT-10); without it the invoice needs an `order`."""
+    if currency != "NOK" and nok_rate is None:
+        raise ValueError("an invoice in another currency needs nok_rate for its VAT in NOK")
     issued = issued or date.today()
     items = [x if isinstance(x, DemoLine) else DemoLine(x[0], Decimal("1"), x[1]) for x in lines]
     net = sum((item.amount for item in items), Decimal("0"))
@@ -140,8 +147,11 @@ def demo_invoice(
     _add(root, CBC, "IssueDate", issued.isoformat())
     _add(root, CBC, "DueDate", (issued + timedelta(days=14)).isoformat())
     _add(root, CBC, "InvoiceTypeCode", "380")
-    _add(root, CBC, "DocumentCurrencyCode", "NOK")
-    _add(root, CBC, "BuyerReference", "kari")
+    _add(root, CBC, "DocumentCurrencyCode", currency)
+    if currency != "NOK":
+        _add(root, CBC, "TaxCurrencyCode", "NOK")
+    if buyer_reference:
+        _add(root, CBC, "BuyerReference", buyer_reference)
     if order:
         _add(_add(root, CAC, "OrderReference"), CBC, "ID", order)
     _party(root, "AccountingSupplierParty", supplier)
@@ -151,14 +161,17 @@ def demo_invoice(
     _add(means, CBC, "PaymentID", kid_for(number))
     _add(_add(means, CAC, "PayeeFinancialAccount"), CBC, "ID", supplier.account)
     tax_total = _add(root, CAC, "TaxTotal")
-    _add(tax_total, CBC, "TaxAmount", f"{vat:.2f}", currencyID="NOK")
+    _add(tax_total, CBC, "TaxAmount", f"{vat:.2f}", currencyID=currency)
     sub = _add(tax_total, CAC, "TaxSubtotal")
-    _add(sub, CBC, "TaxableAmount", f"{net:.2f}", currencyID="NOK")
-    _add(sub, CBC, "TaxAmount", f"{vat:.2f}", currencyID="NOK")
+    _add(sub, CBC, "TaxableAmount", f"{net:.2f}", currencyID=currency)
+    _add(sub, CBC, "TaxAmount", f"{vat:.2f}", currencyID=currency)
     category = _add(sub, CAC, "TaxCategory")
     _add(category, CBC, "ID", "S")
     _add(category, CBC, "Percent", "25")
     _add(_add(category, CAC, "TaxScheme"), CBC, "ID", "VAT")
+    if nok_rate is not None and currency != "NOK":
+        in_nok = (vat * nok_rate).quantize(Decimal("0.01"))
+        _add(_add(root, CAC, "TaxTotal"), CBC, "TaxAmount", f"{in_nok:.2f}", currencyID="NOK")
     totals = _add(root, CAC, "LegalMonetaryTotal")
     for tag, amount in (
         ("LineExtensionAmount", net),
@@ -166,12 +179,12 @@ def demo_invoice(
         ("TaxInclusiveAmount", net + vat),
         ("PayableAmount", net + vat),
     ):
-        _add(totals, CBC, tag, f"{amount:.2f}", currencyID="NOK")
+        _add(totals, CBC, tag, f"{amount:.2f}", currencyID=currency)
     for index, demo_line in enumerate(items, start=1):
         line = _add(root, CAC, "InvoiceLine")
         _add(line, CBC, "ID", str(index))
         _add(line, CBC, "InvoicedQuantity", f"{demo_line.quantity}", unitCode="EA")
-        _add(line, CBC, "LineExtensionAmount", f"{demo_line.amount:.2f}", currencyID="NOK")
+        _add(line, CBC, "LineExtensionAmount", f"{demo_line.amount:.2f}", currencyID=currency)
         if demo_line.order_line:
             _add(_add(line, CAC, "OrderLineReference"), CBC, "LineID", demo_line.order_line)
         item = _add(line, CAC, "Item")
@@ -180,7 +193,6 @@ def demo_invoice(
         _add(tax_category, CBC, "ID", "S")
         _add(tax_category, CBC, "Percent", "25")
         _add(_add(tax_category, CAC, "TaxScheme"), CBC, "ID", "VAT")
-        _add(
-            _add(line, CAC, "Price"), CBC, "PriceAmount", f"{demo_line.price:.2f}", currencyID="NOK"
-        )
+        price = _add(line, CAC, "Price")
+        _add(price, CBC, "PriceAmount", f"{demo_line.price:.2f}", currencyID=currency)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

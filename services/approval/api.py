@@ -8,6 +8,7 @@ tenant's invoice is never found (404).
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
@@ -64,6 +65,14 @@ class CommentInput(_Input):
     visibility: Literal["internal", "supplier"] = "internal"
     reply_to: str | None = None
     question_to: str | None = Field(default=None, description="A user, or `supplier`.")
+
+
+class RouteInput(_Input):
+    nok_rate: Decimal | None = Field(
+        default=None,
+        gt=0,
+        description="NOK per unit of the invoice's currency, for an invoice that states none.",
+    )
 
 
 class SubstituteInput(_Input):
@@ -204,11 +213,14 @@ def build_router(app: ApprovalApp) -> APIRouter:
         }
 
     @router.post("/invoices/{invoice_id}/approval/route", response_model=None)
-    async def route_again(invoice_id: UUID, user: CurrentUser) -> Any:
+    async def route_again(
+        invoice_id: UUID, user: CurrentUser, body: RouteInput | None = None
+    ) -> Any:
         """After fixing the organisation: route an invoice that nobody could take."""
         require_roles(user, "finance-admin")
+        rate = body.nok_rate if body else None
         try:
-            case = await run(user, invoice_id, app.route_again)
+            case = await run(user, invoice_id, app.route_again, rate)
         except ApprovalRefused as exc:
             return refused(exc)
         return _case_view(case)
@@ -294,6 +306,7 @@ def _case_view(case: ApprovalCase, supplier: bool = False) -> dict[str, Any]:
     return view | {
         "registered_by": case.registered_by,
         "recoded_by": case.recoded_by,
+        "coded_by": case.coded_by,
         "coding": case.lines,
         "steps": _steps(case),
         "assignee": active[0].assignee if active else None,

@@ -172,6 +172,7 @@ class ApprovalApp(ServiceApplication):
             return
         meta = meta_from(message)
         org = self.organisation(payload.tenant_id, payload.registered_by)
+        order_owner = payload.purchase_order.owner if payload.purchase_order else None
         try:
             case = ApprovalCase.request(
                 invoice_id=payload.invoice_id,
@@ -183,6 +184,8 @@ class ApprovalApp(ServiceApplication):
                 org=org,
                 at=self.clock(),
                 meta=meta,
+                order_owner=order_owner,
+                rate=payload.invoice.nok_rate,
             )
         except Refusal as refused:
             log.warning("invoice %s cannot be routed: %s", payload.invoice_id, refused.reason)
@@ -197,6 +200,7 @@ class ApprovalApp(ServiceApplication):
                     reason=refused.reason_en,
                     reason_nb=refused.reason_nb,
                     meta=meta,
+                    order_owner=order_owner,
                 )
             )
             return
@@ -208,22 +212,28 @@ class ApprovalApp(ServiceApplication):
             return found
         return None
 
-    def route_again(self, tenant_id: str, invoice_id: UUID, user: str) -> ApprovalCase:
-        """After the organisation was fixed: opens the case an unroutable invoice waits for."""
+    def route_again(
+        self, tenant_id: str, invoice_id: UUID, user: str, rate: Decimal | None = None
+    ) -> ApprovalCase:
+        """After the organisation was fixed (or, for an invoice in another currency that states
+        no NOK rate, with the `rate` a finance admin gives): opens the case it waits for."""
         waiting = self.unrouted(tenant_id, invoice_id)
         if waiting is None or waiting.routed_by is not None:
             raise CaseNotFound(invoice_id)
         meta = new_meta(tenant_id, correlation_id=str(invoice_id))
+        summary = InvoiceSummary.model_validate(waiting.summary)
         case = ApprovalCase.request(
             invoice_id=invoice_id,
             tenant_id=tenant_id,
-            summary=InvoiceSummary.model_validate(waiting.summary),
+            summary=summary,
             lines=[CodingLine.model_validate(line) for line in waiting.lines],
             registered_by=waiting.registered_by,
             coded_by=None,
             org=self.organisation(tenant_id, waiting.registered_by),
             at=self.clock(),
             meta=meta,
+            order_owner=waiting.order_owner,
+            rate=rate or summary.nok_rate,
         )
         waiting.routed(routed_by=user, meta=meta)
         try:

@@ -10,10 +10,12 @@ Decisions made here:
   the substitute as `approved_by` and the absent person as `on_behalf_of`.
 - An approver whose authority is too low does not approve: the step routes upwards to the next
   person with enough authority, and that is recorded (`RoutedUpwards`).
-- Whoever recodes in approval may still attest (checking the coding is part of attesting), but may
-  never approve budget or the further level on that invoice; the steps are planned anew for the
-  new coding, keeping approvals whose step (kind, cost centre, amount) is unchanged. A recode
-  must keep the invoice's total: it moves amounts, it does not change them.
+- An accountant who recodes codes the invoice (the AP desk's work): like the first coder they may
+  then decide no step of it (`coded`). An approver who recodes may still attest (checking the
+  coding is part of attesting), but may never approve budget or the further level on it. The
+  steps are planned anew for the new coding, keeping approvals whose step (kind, cost centre,
+  amount) is unchanged and whose approver may still decide it. A recode must keep the invoice's
+  total: it moves amounts, it does not change them.
 - Escalation tells the next level and lets them forward the step; it does not let them approve in
   the assignee's stead, which could break the duties. A finance admin may forward any step.
 - Forwarding restarts the step's service-level clock for the new assignee.
@@ -62,6 +64,10 @@ class Decision:
 
 def _state(status: int, code: str, en: str, nb: str) -> Refusal:
     return Refusal(code, en, nb, status=status)
+
+
+def _with(people: list[str], person: str) -> list[str]:
+    return people if person in people else [*people, person]
 
 
 def _required(text: str | None, what_en: str, what_nb: str) -> str:
@@ -586,10 +592,8 @@ class ApprovalCase(Aggregate):
     ) -> list[Step]:
         """Changes the coding and plans the steps anew (see the module's decisions)."""
         self._open()
-        if org.has_role(actor, Role.ACCOUNTANT):
-            principal = None
-        else:
-            principal = self._participant(actor, org, at)
+        as_coder = org.has_role(actor, Role.ACCOUNTANT)
+        principal = None if as_coder else self._participant(actor, org, at)
         if not lines:
             raise _state(422, "no-lines", "a coding needs lines", "konteringen mangler linjer")
         before = sum((gross(line) for line in self.coding), Decimal(0))
@@ -601,22 +605,24 @@ class ApprovalCase(Aggregate):
                 f"a recode must keep the total of {before}; the new lines sum to {after}",
                 f"omkontering må beholde totalen {before}; nye linjer blir {after}",
             )
-        recoders = [*self.recoded_by, actor] if actor not in self.recoded_by else self.recoded_by
+        coders = _with(self.coded_by, actor) if as_coder else self.coded_by
+        recoders = self.recoded_by if as_coder else _with(self.recoded_by, actor)
         new = plan_steps(
             self.invoice,
             lines,
             self.registered_by,
-            self.coded_by,
+            coders,
             org,
             at,
             order_owner=self.order_owner,
             recoded_by=recoders,
             rate=Decimal(self.rate) if self.rate else None,
         )
-        steps = self._carry_over(new, recoders, org, at)
+        steps = self._carry_over(new, coders, recoders, at)
         self._recoded(
             lines=[line.model_dump(mode="json") for line in lines],
             recoded_by=actor,
+            as_coder=as_coder,
             on_behalf_of=principal,
             steps=[s.model_dump(mode="json") for s in steps],
             at=at.isoformat(),
@@ -626,14 +632,18 @@ class ApprovalCase(Aggregate):
         return self.steps
 
     def _carry_over(
-        self, new: list[Step], recoders: list[str], org: Organisation, at: datetime
+        self, new: list[Step], coders: list[str], recoders: list[str], at: datetime
     ) -> list[Step]:
-        """Keeps approvals of unchanged steps; starts the first group not yet done."""
+        """Keeps approvals of unchanged steps, unless their approver may no longer decide them
+        (now a coder, or a recoder on an authorising step); starts the first group not done."""
         old = {(s.kind, s.cost_centre, s.amount): s for s in self.steps}
         kept: list[Step] = []
         for step in new:
             was = old.get((step.kind, step.cost_centre, step.amount))
-            barred = step.kind in AUTHORISING and was is not None and was.approved_by in recoders
+            barred = was is not None and (
+                was.approved_by in coders
+                or (step.kind in AUTHORISING and was.approved_by in recoders)
+            )
             if was is not None and was.done and not barred:
                 step = was.model_copy(update={"parallel_group": step.parallel_group})
             kept.append(step)
@@ -664,6 +674,7 @@ class ApprovalCase(Aggregate):
         steps: list[dict[str, Any]]
         at: str
         meta: dict[str, str]
+        as_coder: bool = False
 
     @event(Recoded)
     def _recoded(
@@ -674,10 +685,12 @@ class ApprovalCase(Aggregate):
         steps: list[dict[str, Any]],
         at: str,
         meta: dict[str, str],
+        as_coder: bool = False,
     ) -> None:
         self.lines = lines
-        if recoded_by not in self.recoded_by:
-            self.recoded_by.append(recoded_by)
+        people = self.coded_by if as_coder else self.recoded_by
+        if recoded_by not in people:
+            people.append(recoded_by)
         self.steps = [Step.model_validate(s) for s in steps]
 
     # -- hold -----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ class Unrouted(Aggregate):
         reason: str
         reason_nb: str
         meta: dict[str, str]
+        order_owner: str | None = None
 
     @event(Parked)
     def __init__(
@@ -48,6 +49,7 @@ class Unrouted(Aggregate):
         reason: str,
         reason_nb: str,
         meta: dict[str, str],
+        order_owner: str | None = None,
     ) -> None:
         self.invoice_id = invoice_id
         self.tenant_id = tenant_id
@@ -57,6 +59,7 @@ class Unrouted(Aggregate):
         self.code = code
         self.reason = reason
         self.reason_nb = reason_nb
+        self.order_owner = order_owner
         self.routed_by: str | None = None
 
     class Routed(Aggregate.Event):

@@ -166,6 +166,18 @@ def _tax_total(summation: etree._Element | None, currency: str | None) -> Decima
     return _decimal(totals[0], ".") if totals else None
 
 
+def _tax_in_tax_currency(
+    summation: etree._Element | None, currency: str | None, tax_currency: str | None
+) -> Decimal | None:
+    """BT-111: the TaxTotalAmount in the VAT accounting currency, when that differs."""
+    if summation is None or tax_currency is None or tax_currency == currency:
+        return None
+    for total in _nodes(summation, "ram:TaxTotalAmount"):
+        if total.get("currencyID") == tax_currency:
+            return _decimal(total, ".")
+    return None
+
+
 def _vat_breakdown(settlement: etree._Element | None) -> list[VatBreakdown]:
     if settlement is None:
         return []
@@ -291,6 +303,7 @@ def capture_cii(
     means = _payment_means(settlement)
     account = "ram:PayeePartyCreditorFinancialAccount/"
     currency = _text(settlement, "ram:InvoiceCurrencyCode")
+    tax_currency = _text(settlement, "ram:TaxCurrencyCode")
     preceding = "ram:InvoiceReferencedDocument/"
     invoice = CanonicalInvoice(
         kind=kind,
@@ -300,6 +313,7 @@ def capture_cii(
         issue_date=_date(document, "ram:IssueDateTime/udt:DateTimeString"),
         type_code=_text(document, "ram:TypeCode"),
         currency=currency,
+        tax_currency=tax_currency,
         due_date=_date(
             settlement, "ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString"
         ),
@@ -329,6 +343,7 @@ def capture_cii(
             charges=_decimal(summation, "ram:ChargeTotalAmount"),
             tax_exclusive=_decimal(summation, "ram:TaxBasisTotalAmount"),
             tax=_tax_total(summation, currency),
+            tax_in_tax_currency=_tax_in_tax_currency(summation, currency, tax_currency),
             tax_inclusive=_decimal(summation, "ram:GrandTotalAmount"),
             prepaid=_decimal(summation, "ram:TotalPrepaidAmount"),
             rounding=_decimal(summation, "ram:RoundingAmount"),

@@ -158,6 +158,19 @@ def _document_tax_total(root: etree._Element, currency: str | None) -> etree._El
     return totals[0] if totals else None
 
 
+def _tax_in_tax_currency(
+    root: etree._Element, currency: str | None, tax_currency: str | None
+) -> Decimal | None:
+    """BT-111: the VAT total stated in the VAT accounting currency (NOK for a Norwegian buyer
+    invoiced in another currency), when the document gives one."""
+    if tax_currency is None or tax_currency == currency:
+        return None
+    for total in _nodes(root, "cac:TaxTotal"):
+        if _text(total, "cbc:TaxAmount/@currencyID") == tax_currency:
+            return _decimal(total, "cbc:TaxAmount")
+    return None
+
+
 def _allowances_charges(root: etree._Element) -> list[AllowanceCharge]:
     return [
         AllowanceCharge(
@@ -229,6 +242,7 @@ def _supporting_documents(root: etree._Element) -> list[SupportingDocument]:
 def capture(root: etree._Element, source: CaptureSource = CaptureSource.EHF) -> CanonicalInvoice:
     kind = document_kind(root)
     currency = _text(root, "cbc:DocumentCurrencyCode")
+    tax_currency = _text(root, "cbc:TaxCurrencyCode")
     tax_total = _document_tax_total(root, currency)
     type_code = _text(root, "cbc:InvoiceTypeCode") or _text(root, "cbc:CreditNoteTypeCode")
     money = "cac:LegalMonetaryTotal/cbc:"
@@ -241,6 +255,7 @@ def capture(root: etree._Element, source: CaptureSource = CaptureSource.EHF) -> 
         issue_date=_date(root, "cbc:IssueDate"),
         type_code=type_code,
         currency=currency,
+        tax_currency=tax_currency,
         due_date=_date(root, "cbc:DueDate") or _date(root, f"{means}cbc:PaymentDueDate"),
         buyer_reference=_text(root, "cbc:BuyerReference"),
         order_reference=_text(root, "cac:OrderReference/cbc:ID"),
@@ -267,6 +282,7 @@ def capture(root: etree._Element, source: CaptureSource = CaptureSource.EHF) -> 
             charges=_decimal(root, f"{money}ChargeTotalAmount"),
             tax_exclusive=_decimal(root, f"{money}TaxExclusiveAmount"),
             tax=_decimal(tax_total, "cbc:TaxAmount") if tax_total is not None else None,
+            tax_in_tax_currency=_tax_in_tax_currency(root, currency, tax_currency),
             tax_inclusive=_decimal(root, f"{money}TaxInclusiveAmount"),
             prepaid=_decimal(root, f"{money}PrepaidAmount"),
             rounding=_decimal(root, f"{money}PayableRoundingAmount"),
@@ -286,6 +302,7 @@ TERMS: dict[str, Callable[[CanonicalInvoice], object]] = {
     "BT-2": lambda i: i.issue_date,
     "BT-3": lambda i: i.type_code,
     "BT-5": lambda i: i.currency,
+    "BT-6": lambda i: i.tax_currency,
     "BT-9": lambda i: i.due_date,
     "BT-10": lambda i: i.buyer_reference,
     "BT-13": lambda i: i.order_reference,
@@ -301,6 +318,7 @@ TERMS: dict[str, Callable[[CanonicalInvoice], object]] = {
     "BT-106": lambda i: i.totals.line_extension,
     "BT-109": lambda i: i.totals.tax_exclusive,
     "BT-110": lambda i: i.totals.tax,
+    "BT-111": lambda i: i.totals.tax_in_tax_currency,
     "BT-112": lambda i: i.totals.tax_inclusive,
     "BT-115": lambda i: i.totals.payable,
 }

@@ -26,6 +26,7 @@ from services.posting.domain import (
 from services.posting.history import line_context, training_records
 from services.posting.setup import CodingSetup, Setup, setup_id
 from services.posting.voucher import VoucherError, VoucherNumber, build_voucher
+from shared.nok import nok_rate
 from shared.schemas.events import (
     CodingLine,
     InvoiceApproved,
@@ -52,6 +53,8 @@ def summarise(invoice: CanonicalInvoice) -> InvoiceSummary:
         payment_id=invoice.payment_id,
         payment_account=invoice.payment_account,
         buyer_reference=invoice.buyer_reference,
+        payment_terms=invoice.payment_terms,
+        nok_rate=nok_rate(invoice),
     )
 
 
@@ -118,6 +121,9 @@ class PostingApp(ServiceApplication):
             touchless=suggestion.touchless,
             findings=[f.model_dump(mode="json") for f in suggestion.findings],
             context=line_context(payload.invoice),
+            purchase_order=(
+                payload.purchase_order.model_dump(mode="json") if payload.purchase_order else None
+            ),
         )
         processing.collect_events(case)
 

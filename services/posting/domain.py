@@ -91,6 +91,7 @@ class PostingCase(Aggregate):
         touchless: bool = False
         findings: list[dict[str, Any]] | None = None
         context: dict[str, Any] | None = None
+        purchase_order: dict[str, Any] | None = None
 
     @event(Coded)
     def __init__(
@@ -107,6 +108,7 @@ class PostingCase(Aggregate):
         touchless: bool = False,
         findings: list[dict[str, Any]] | None = None,
         context: dict[str, Any] | None = None,
+        purchase_order: dict[str, Any] | None = None,
     ) -> None:
         self.tenant_id = tenant_id
         self.summary = summary

@@ -16,6 +16,7 @@ from shared.schemas.events import (
     InvoiceCoded,
     InvoicePostingFailed,
     InvoiceSummary,
+    OrderMatch,
 )
 
 CaseLookup = Callable[[UUID, int], PostingCase]
@@ -37,6 +38,11 @@ def translate(event: DomainEventProtocol[UUID], case_of: CaseLookup) -> list[Pub
                     explanation=event.explanation,
                     touchless=event.touchless,
                     findings=[Finding.model_validate(f) for f in event.findings or []],
+                    purchase_order=(
+                        OrderMatch.model_validate(event.purchase_order)
+                        if event.purchase_order
+                        else None
+                    ),
                 )
             )
         ]

@@ -236,6 +236,14 @@ class InvoiceSummary(BaseModel):
     payment_id: str | None = Field(description="KID, when the supplier gave one.")
     payment_account: str | None
     buyer_reference: str | None = Field(default=None, description="'Deres ref' (BT-10).")
+    payment_terms: str | None = Field(
+        default=None, description="Payment terms as written (BT-20), e.g. an early discount."
+    )
+    nok_rate: Decimal | None = Field(
+        default=None,
+        description="NOK per unit of `currency`: 1 for NOK; for another currency the invoice's "
+        "own rate (its VAT in NOK, BT-111, over its VAT, BT-110); null when it gives none.",
+    )
 
 
 class CodingLine(BaseModel):
@@ -269,6 +277,11 @@ class InvoiceCoded(EventPayload):
     )
     findings: list[Finding] = Field(
         default_factory=list, description="E.g. FP-VAT-01: VAT code does not fit the account."
+    )
+    purchase_order: OrderMatch | None = Field(
+        default=None,
+        description="The purchase order the invoice matched (from `invoice-validated`): its owner "
+        "attests the invoice unless the buyer reference names someone.",
     )
 
 

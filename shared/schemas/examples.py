@@ -48,6 +48,8 @@ INVOICE_APPROVED = InvoiceApproved(
         seller_vat_id=SUPPLIER_VAT_ID,
         payment_id=KID,
         payment_account=SUPPLIER_ACCOUNT,
+        payment_terms="2 % rabatt ved betaling innen 10 dager, netto 14 dager",
+        nok_rate=Decimal("1"),
     ),
     coding=[
         CodingLine(

@@ -60,6 +60,9 @@ class Totals(BaseModel):
     charges: Decimal | None = bt("BT-108", "Sum of document-level charges.", default=None)
     tax_exclusive: Decimal | None = bt("BT-109", "Invoice total without VAT.", default=None)
     tax: Decimal | None = bt("BT-110", "Invoice total VAT amount.", default=None)
+    tax_in_tax_currency: Decimal | None = bt(
+        "BT-111", "Invoice total VAT amount in the VAT accounting currency.", default=None
+    )
     tax_inclusive: Decimal | None = bt("BT-112", "Invoice total with VAT.", default=None)
     prepaid: Decimal | None = bt("BT-113", "Paid amount.", default=None)
     rounding: Decimal | None = bt("BT-114", "Rounding amount.", default=None)
@@ -137,6 +140,7 @@ class CanonicalInvoice(BaseModel):
     issue_date: date | None = bt("BT-2", "Invoice issue date.", default=None)
     type_code: str | None = bt("BT-3", "Invoice type code (380, 381 …).", default=None)
     currency: str | None = bt("BT-5", "Invoice currency code.", default=None)
+    tax_currency: str | None = bt("BT-6", "VAT accounting currency code.", default=None)
     due_date: date | None = bt("BT-9", "Payment due date.", default=None)
     buyer_reference: str | None = bt("BT-10", "Buyer reference ('Deres ref').", default=None)
     order_reference: str | None = bt("BT-13", "Purchase order reference.", default=None)

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fakturaportal.demo import SUPPLIERS, demo_invoice
+from fakturaportal.demo import SUPPLIERS, DemoLine, demo_invoice
 from fakturaportal.settings import REPO_ROOT
 from tests.e2e.system import PORTAL, token
 from tests.e2e.system import upload as upload_as
@@ -49,12 +49,14 @@ ORGANISATION: dict[str, Any] = {
         {"id": "audun", "roles": ["auditor"]},
     ],
     "authority": [
+        {"role": "finance-admin", "max_amount": "10000000", "user": "finn"},
         {"role": "budget-holder", "max_amount": "10000", "user": "ola"},
         {"role": "budget-holder", "max_amount": "1000000", "user": "lise"},
         {"role": "budget-holder", "max_amount": "10000", "user": "vera"},
         {"role": "budget-holder", "max_amount": "10000", "user": "sven"},
     ],
     "routing": {"supplier_defaults": {LINKED.orgnr: "sven"}, "ap_inbox": "kari"},
+    "second_level": {"threshold": "100000", "approver": "finn"},
     "sla": {
         "attestation": {"reminder_hours": 1, "escalation_hours": 1},
         "budget": {"reminder_hours": 24, "escalation_hours": 24},
@@ -78,7 +80,7 @@ def org(system: TestEnv) -> TestEnv:
         ).status_code
         == 403
     ), "only a finance admin changes the organisation"
-    for section in ("users", "authority", "routing", "sla"):
+    for section in ("users", "authority", "routing", "second_level", "sla"):
         response = httpx.put(
             f"{PORTAL}/api/v1/approval/organisation/{section}",
             headers=finn,
@@ -93,7 +95,8 @@ def org(system: TestEnv) -> TestEnv:
     )
     assert inconsistent.status_code == 422 and "nobody" in inconsistent.json()["detail"]
     history = httpx.get(f"{PORTAL}/api/v1/approval/organisation/history", headers=finn).json()
-    assert [c["section"] for c in history["changes"]] == ["users", "authority", "routing", "sla"]
+    sections = ["users", "authority", "routing", "second_level", "sla"]
+    assert [c["section"] for c in history["changes"]] == sections
     assert {c["changed_by"] for c in history["changes"]} == {"finn"}
     return system
 
@@ -240,13 +243,15 @@ def test_each_duty_is_refused_with_its_reason(org: TestEnv):
         lines=[line | {"account": "6810"} for line in lines],
     )
     assert recoded.status_code == 200, recoded.text
+    assert recoded.json()["coded_by"] == ["vera"], "an accountant's recode is coding"
     assert post(org, invoice, "approve", kari).status_code == 200
     to_kari = post(org, invoice, "forward", ola, to="kari", note="ta budsjettet")
     assert to_kari.status_code == 403 and to_kari.json()["code"] == "attestant"
     assert "kari attests this invoice and may not also approve its budget" in to_kari.text
     to_vera = post(org, invoice, "forward", ola, to="vera", note="ta budsjettet")
-    assert to_vera.status_code == 403 and to_vera.json()["code"] == "recoded"
-    assert "vera changed the coding" in to_vera.json()["detail"]
+    assert to_vera.status_code == 403 and to_vera.json()["code"] == "coded"
+    assert "vera coded this invoice" in to_vera.json()["detail"]
+    assert "konterte" in to_vera.json()["reason_nb"]
 
     # Nobody approves paying a supplier they are linked to.
     linked = upload(org, 6202, "3000.00", supplier=LINKED)
@@ -442,6 +447,121 @@ def test_recode_reaches_posting(org: TestEnv):
 
     coding = wait_for(posting_knows, timeout=60, what="posting to learn the recode")
     assert coding["lines"][0]["account"] == "6810"
+
+    # An approver who recoded may attest, never approve budget on the same invoice.
+    assert post(org, invoice, "approve", kari).status_code == 200
+    ola = auth(org, "ola", "attestant", "budget-holder")
+    to_kari = post(org, invoice, "forward", ola, to="kari", note="ta budsjettet")
+    assert to_kari.status_code == 403 and to_kari.json()["code"] == "recoded"
+    assert "kari changed the coding" in to_kari.json()["detail"]
+
+
+def test_a_foreign_currency_invoice_over_the_threshold_needs_the_further_level(org: TestEnv):
+    """EUR 10 000 at the invoice's own rate of 11.50 (its VAT stated in NOK) is NOK 115 000:
+    above ola's limit and above the 100 000 threshold for the further level."""
+    kari, lise, finn = (
+        auth(org, "kari", "attestant"),
+        auth(org, "lise", "budget-holder"),
+        auth(org, "finn", "finance-admin"),
+    )
+    data = demo_invoice(
+        6801,
+        SUPPLIER,
+        lines=(("Rammeavtale", Decimal("8000.00")),),
+        currency="EUR",
+        nok_rate=Decimal("11.5"),
+    )
+    invoice = upload_as(org, data, tenant=TENANT)
+    case = case_of(org, invoice)
+    assert case["invoice"]["currency"] == "EUR" and case["invoice"]["nok_rate"] == "11.500000"
+    assert [(s["id"], s["assignee"], s["amount"]) for s in case["steps"]] == [
+        ("attestation:*", "kari", "115000.00"),
+        ("budget:*", "lise", "115000.00"),
+        ("second-level", "finn", "115000.00"),
+    ]
+    assert [s["route"] for s in case["steps"]][2] == "second-level"
+    assert post(org, invoice, "approve", kari).status_code == 200
+    budget = post(org, invoice, "approve", lise)
+    assert budget.status_code == 200 and budget.json()["status"] == "open", budget.text
+    assert active(case_of(org, invoice, until=lambda c: active(c) != {})) == {
+        "second-level": "finn"
+    }
+    again = post(org, invoice, "approve", lise)
+    assert again.status_code == 403, again.text
+    done = post(org, invoice, "approve", finn)
+    assert done.status_code == 200 and done.json()["status"] == "approved", done.text
+    contract = wait_published(org, "invoice-approved", invoice)[0]
+    assert [(a["step"], a["approved_by"]) for a in contract["approvals"]] == [
+        ("attestation:*", "kari"),
+        ("budget:*", "lise"),
+        ("second-level", "finn"),
+    ]
+
+
+def test_the_purchase_order_owner_attests_what_they_ordered(system: TestEnv):
+    tenant = "approval-e2e-order"
+    finn = auth(system, "finn", "finance-admin", tenant=tenant)
+    organisation = {
+        "users": [
+            {"id": "anne", "roles": ["accountant"]},
+            {"id": "kari", "roles": ["attestant"]},
+            {"id": "mona", "roles": ["attestant"]},
+            {"id": "ola", "roles": ["budget-holder"]},
+        ],
+        "authority": [{"role": "budget-holder", "max_amount": "100000", "user": "ola"}],
+        "routing": {"ap_inbox": "kari"},
+    }
+    for section, value in organisation.items():
+        response = httpx.put(
+            f"{PORTAL}/api/v1/approval/organisation/{section}", headers=finn, json=value
+        )
+        assert response.status_code == 200, response.text
+    order, receipt = (
+        {
+            "order_number": "PO-APPROVAL-1",
+            "supplier_orgnr": SUPPLIER.orgnr,
+            "supplier_name": SUPPLIER.name,
+            "owner": "mona",
+            "lines": [
+                {"line_id": "1", "description": "Skrivebord", "quantity": "2", "unit_price": "4000"}
+            ],
+        },
+        {
+            "receipt_number": "PO-APPROVAL-1-GR-1",
+            "order_number": "PO-APPROVAL-1",
+            "received_on": datetime.now(UTC).date().isoformat(),
+            "received_by": "mona",
+            "lines": [{"line_id": "1", "quantity": "2"}],
+        },
+    )
+    buyer = auth(system, "anne", "accountant", tenant=tenant)
+    for path, body in (("purchase-orders", order), ("goods-receipts", receipt)):
+        response = httpx.post(f"{PORTAL}/api/v1/{path}", headers=buyer, json=body, timeout=30)
+        assert response.status_code == 201, response.text
+    data = demo_invoice(
+        6901,
+        SUPPLIER,
+        lines=(DemoLine("Skrivebord", Decimal("2"), Decimal("4000.00"), order_line="1"),),
+        order="PO-APPROVAL-1",
+        buyer_reference=None,
+    )
+    invoice = upload_as(system, data, tenant=tenant)
+    reader = auth(system, "audun", "auditor", tenant=tenant)
+    case = wait_for(
+        lambda: (
+            (
+                r := httpx.get(f"{PORTAL}/api/v1/invoices/{invoice}/approval", headers=reader)
+            ).status_code
+            == 200
+            and r.json()
+        ),
+        timeout=90,
+        what="the order's approval case",
+    )
+    assert [(s["id"], s["assignee"], s["route"]) for s in case["steps"]] == [
+        ("attestation:*", "mona", "order-owner"),
+        ("budget:*", "ola", "authority"),
+    ]
 
 
 def test_an_invoice_nobody_may_approve_waits_for_the_ap_desk(system: TestEnv):

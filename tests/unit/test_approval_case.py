@@ -170,6 +170,20 @@ def test_recode_replans_and_bars_the_recoder_from_budget():
     refused(lambda: case.approve("kari", T0, o, {}, "budget:D100"), "not-assignee")
 
 
+def test_an_accountant_who_recodes_has_coded_and_decides_no_step():
+    vera = {"id": "vera", "roles": ["accountant", "budget-holder"]}
+    limit = {"role": "budget-holder", "cost_centre": "*", "max_amount": "50000", "user": "vera"}
+    o = org(users=[*ORG["users"], vera], authority=[*ORG["authority"], limit])
+    case = new_case("12500", o=o)
+    case.recode("vera", [line("12500", account="6540")], T0 + H, o, {})
+    recoded = next(e for e in case.collect_events() if isinstance(e, ApprovalCase.Recoded))
+    assert (recoded.recoded_by, recoded.as_coder) == ("vera", True)
+    assert (case.coded_by, case.recoded_by) == (["carl", "vera"], [])
+    for step in ("attestation:D100", "budget:D100"):
+        why = refused(lambda s=step: case.forward("finn", "vera", "ta den", T0, o, {}, s), "coded")
+        assert "vera coded this invoice" in why.reason_en
+
+
 def test_hold_pauses_reminders_until_its_end():
     case, o = new_case(), org()
     refused(lambda: case.hold("ola", T0 - H, T0, o, {}), "hold-past", 422)

@@ -437,7 +437,8 @@ def test_every_present_term_is_sure_and_from_the_pdf() -> None:
     invoice = capture_cii(parse_untrusted(INVOICE))
 
     sure = Provenance(source=CaptureSource.PDF_EMBEDDED, confidence=1.0)
-    expected = set(TERMS) - {"BT-25"}  # an invoice without a preceding invoice
+    # a NOK invoice without a preceding invoice: no BT-25, no VAT accounting currency (BT-6/-111)
+    expected = set(TERMS) - {"BT-25", "BT-6", "BT-111"}
     assert invoice.provenance == dict.fromkeys(sorted(expected), sure)
     assert set(invoice.provenance) == expected
 
@@ -537,6 +538,30 @@ def test_tax_total_is_the_one_in_the_invoice_currency() -> None:
     )
 
     assert capture_cii(parse_untrusted(xml)).totals.tax == Decimal("3025.00")
+
+
+def test_vat_in_the_accounting_currency_is_bt_111() -> None:
+    xml = (
+        INVOICE.replace(
+            b"<ram:InvoiceCurrencyCode>NOK</ram:InvoiceCurrencyCode>",
+            b"<ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>"
+            b"<ram:TaxCurrencyCode>NOK</ram:TaxCurrencyCode>",
+        )
+        .replace(b'currencyID="NOK"', b'currencyID="EUR"')
+        .replace(
+            b'<ram:TaxTotalAmount currencyID="EUR">3025.00</ram:TaxTotalAmount>',
+            b'<ram:TaxTotalAmount currencyID="EUR">3025.00</ram:TaxTotalAmount>'
+            b'<ram:TaxTotalAmount currencyID="NOK">34787.50</ram:TaxTotalAmount>',
+        )
+    )
+
+    invoice = capture_cii(parse_untrusted(xml))
+
+    assert (invoice.currency, invoice.tax_currency) == ("EUR", "NOK")
+    assert (invoice.totals.tax, invoice.totals.tax_in_tax_currency) == (
+        Decimal("3025.00"),
+        Decimal("34787.50"),
+    )
 
 
 def test_proprietary_account_when_there_is_no_iban() -> None:
