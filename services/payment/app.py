@@ -59,7 +59,7 @@ class PaymentApp(ServiceApplication):
         super().__init__(settings)
         self.payment = payment or PaymentSettings()
         self.channel = channel or OutboxFolder(self.settings.outbox_path)
-        self.check_file = FileCheck(self.payment.pain001_xsd)
+        self.check_file = FileCheck()
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def on_posted(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:

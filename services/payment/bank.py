@@ -7,19 +7,15 @@ half-written, since it is written to a hidden temporary name and then renamed.
 
 from __future__ import annotations
 
-import io
-import logging
 import os
 import re
 import uuid
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-import xmlschema
-
-from services.payment.pain001 import PaymentFileError, check_structure
-
-log = logging.getLogger(__name__)
+from services.payment import schemas
+from services.payment.pain001 import NS_03, NS_09, PaymentFileError, check_structure
+from shared.xmlsafe import UnsafeOrInvalidXml, parse_untrusted
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
@@ -69,26 +65,24 @@ def _fsync_folder(folder: Path) -> None:
 
 
 class FileCheck:
-    """Checks a pain.001 file against the official XSD when configured, else structurally."""
+    """Checks an outgoing pain.001 file, always: its structure (counts, control sums, KID xor free
+    text), then the official XSD of its own namespace (pain.001.001.03 or .09)."""
 
-    _warned = False
-
-    def __init__(self, xsd: Path | None) -> None:
-        self.schema = xmlschema.XMLSchema(str(xsd)) if xsd is not None else None
-        if self.schema is None and not FileCheck._warned:
-            FileCheck._warned = True
-            log.warning(
-                "pain.001 XSD validation is off (set FP_PAYMENT_PAIN001_XSD to the official "
-                "schema); payment files get structural checks only"
-            )
+    def __init__(self) -> None:
+        for namespace in (NS_03, NS_09):  # a missing schema package fails here, at start-up
+            schemas.schema(namespace)
 
     def __call__(self, content: bytes) -> None:
         check_structure(content)
-        if self.schema is None:
-            return
-        errors = list(self.schema.iter_errors(io.BytesIO(content)))
-        if errors:
+        try:
+            root = parse_untrusted(content)
+        except UnsafeOrInvalidXml as exc:
+            raise PaymentFileError(f"payment file is not readable XML: {exc}") from exc
+        namespace = schemas.namespace_of(root)
+        if namespace not in (NS_03, NS_09):
+            raise PaymentFileError(f"payment file has the unknown namespace {namespace!r}")
+        error = schemas.first_error(namespace, root)
+        if error is not None:
             raise PaymentFileError(
-                f"payment file fails the pain.001.001.03 XSD: {errors[0].reason}"
-                f" at {errors[0].path}"
+                f"payment file fails the {schemas.message_name(namespace)} XSD: {error}"
             )

@@ -1,11 +1,13 @@
-"""Payment settings (`FP_PAYMENT_*`): who pays, and how payment files are checked."""
+"""Payment settings (`FP_PAYMENT_*`): who pays.
+
+Every payment file is checked against the official XSD that ships with the project's dependencies
+(`schemas.py`); there is no setting to turn that off."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, field_validator, model_validator
+from pydantic import BaseModel, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.payment.pain001 import Debtor, PaymentFileError, check_bic, check_orgnr, parse_account
@@ -60,8 +62,6 @@ class PaymentSettings(BaseSettings):
     debtors: dict[str, DebtorSettings] = {}
     """Per-tenant debtors as JSON (`{"tenant": {"name":…, "orgnr":…, "account":…, "bic":…}}`);
     a tenant not named here pays with the `debtor_*` company above."""
-    pain001_xsd: Path | None = None
-    """The official pain.001.001.03 XSD; every file is validated against it when set."""
     horizon_days: int = 14
     """A run without `due_until` takes the items due within this many days."""
 
@@ -69,13 +69,6 @@ class PaymentSettings(BaseSettings):
     def _valid_default_debtor(self) -> PaymentSettings:
         self.debtor_for("")
         return self
-
-    @field_validator("pain001_xsd")
-    @classmethod
-    def _xsd_exists(cls, path: Path | None) -> Path | None:
-        if path is not None and not path.is_file():
-            raise ValueError(f"FP_PAYMENT_PAIN001_XSD={path} is not a file")
-        return path
 
     def debtor_for(self, tenant_id: str) -> Debtor:
         named = self.debtors.get(tenant_id)

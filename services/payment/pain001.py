@@ -1,9 +1,15 @@
-"""ISO 20022 pain.001.001.03 credit transfer files, as Norwegian banks take them. Pure: no I/O.
+"""ISO 20022 pain.001 credit transfer files, as Norwegian banks take them. Pure: no I/O.
+
+pain.001.001.03 is the Norwegian baseline; pain.001.001.09 is chosen per debtor account (per bank
+agreement) with `build(..., version="09")`. Between the two, the requested execution date becomes a
+choice (`ReqdExctnDt/Dt`) and agents are named by `BICFI` instead of `BIC`; the rest we write is
+the same.
 
 One file per payment run: a group header, one `PmtInf` per debtor account and requested execution
 date, one `CdtTrfTxInf` per payment. The creditor account travels as BBAN (`Othr/Id`, scheme
-BBAN) or as IBAN; the KID travels as a structured creditor reference of type SCOR, otherwise the
-invoice number as unstructured remittance text, never both. `EndToEndId` carries our payment id.
+BBAN) or as IBAN, with the creditor's BIC as `CdtrAgt` when known (required for an IBAN outside
+Norway); the KID travels as a structured creditor reference of type SCOR, otherwise the invoice
+number as unstructured remittance text, never both. `EndToEndId` carries our payment id.
 """
 
 from __future__ import annotations
@@ -24,7 +30,11 @@ from stdnum.no import kontonr, orgnr
 
 from shared.checkdigits import valid_kid
 
-NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
+NS_03 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
+NS_09 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
+NS = NS_03
+Version = Literal["03", "09"]
+NAMESPACES: dict[str, str] = {"03": NS_03, "09": NS_09}
 CENT = Decimal("0.01")
 MAX_ID = 35
 MAX_TEXT = 140
@@ -119,14 +129,55 @@ class CreditTransfer:
     creditor_account: str
     kid: str | None = None
     invoice_number: str | None = None
+    creditor_bic: str | None = None
+    """The creditor's bank (`CdtrAgt`): required for an IBAN outside Norway, optional otherwise."""
+    debtor_account: str | None = None
+    """Pay from this account of the debtor (an 11-digit BBAN at the debtor's bank) instead of
+    `Debtor.account`; each debtor account gets payment blocks of its own."""
+
+
+@dataclass(frozen=True)
+class PaymentBlock:
+    """One `PmtInf`: the payments from one debtor account on one requested execution date."""
+
+    payment_information_id: str
+    debtor_account: str
+    execution_date: date
+    transfers: tuple[CreditTransfer, ...]
+
+
+def payment_blocks(
+    message_id: str, debtor: Debtor, transfers: Sequence[CreditTransfer]
+) -> list[PaymentBlock]:
+    """The file's payment blocks in file order (by debtor account, then date), with the
+    `PmtInfId`s that a pain.002 status report refers back to."""
+
+    def key(transfer: CreditTransfer) -> tuple[str, date]:
+        account = parse_account(transfer.debtor_account or debtor.account).number
+        return account, transfer.execution_date
+
+    ordered = sorted(transfers, key=key)
+    return [
+        PaymentBlock(f"{message_id[:30]}-{index}", account, day, tuple(group))
+        for index, ((account, day), group) in enumerate(groupby(ordered, key=key), start=1)
+    ]
 
 
 def build(
-    message_id: str, created_at: datetime, debtor: Debtor, transfers: Sequence[CreditTransfer]
+    message_id: str,
+    created_at: datetime,
+    debtor: Debtor,
+    transfers: Sequence[CreditTransfer],
+    *,
+    version: Version = "03",
 ) -> bytes:
-    """The pain.001.001.03 document, UTF-8 with declaration; raises PaymentFileError on bad data."""
+    """The pain.001.001.03 (or .09) document, UTF-8 with declaration; PaymentFileError on bad
+    data. The caller still validates it against the XSD (`bank.FileCheck`) before it leaves."""
+    if version not in NAMESPACES:
+        raise PaymentFileError(f"pain.001 version {version!r} is not one of 03, 09")
     _check_header(message_id, debtor, transfers)
-    root = etree.Element(f"{{{NS}}}Document", nsmap={None: NS})  # type: ignore[dict-item]
+    ns = NAMESPACES[version]
+    root = etree.Element(f"{{{ns}}}Document", nsmap={None: ns})  # type: ignore[dict-item]
     initiation = _sub(root, "CstmrCdtTrfInitn")
     header = _sub(initiation, "GrpHdr")
     _sub(header, "MsgId", message_id)
@@ -134,9 +185,8 @@ def build(
     _sub(header, "NbOfTxs", str(len(transfers)))
     _sub(header, "CtrlSum", control_sum(transfers))
     _party(_sub(header, "InitgPty"), debtor)
-    ordered = sorted(transfers, key=lambda t: t.execution_date)
-    for index, (day, group) in enumerate(groupby(ordered, key=lambda t: t.execution_date), start=1):
-        _payment_information(initiation, f"{message_id[:30]}-{index}", day, debtor, list(group))
+    for block in payment_blocks(message_id, debtor, transfers):
+        _payment_information(initiation, block, debtor, version)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
@@ -154,37 +204,37 @@ def _check_header(message_id: str, debtor: Debtor, transfers: Sequence[CreditTra
         raise PaymentFileError(f"EndToEndIds must be unique with 1 to {MAX_ID} characters")
     check_orgnr(debtor.orgnr)
     check_bic(debtor.bic)
-    if parse_account(debtor.account).scheme != "BBAN":
-        raise PaymentFileError("the debtor account must be a Norwegian BBAN")
+    for account in {debtor.account} | {t.debtor_account for t in transfers if t.debtor_account}:
+        if parse_account(account).scheme != "BBAN":
+            raise PaymentFileError("the debtor account must be a Norwegian BBAN")
     if not 1 <= len(debtor.id_scheme) <= 4:
         raise PaymentFileError(f"id scheme {debtor.id_scheme!r} must be a code of 1 to 4 letters")
 
 
 def _payment_information(
-    parent: etree._Element,
-    pmt_inf_id: str,
-    day: date,
-    debtor: Debtor,
-    transfers: list[CreditTransfer],
+    parent: etree._Element, block: PaymentBlock, debtor: Debtor, version: Version
 ) -> None:
     info = _sub(parent, "PmtInf")
-    _sub(info, "PmtInfId", pmt_inf_id)
+    _sub(info, "PmtInfId", block.payment_information_id)
     _sub(info, "PmtMtd", "TRF")
     _sub(info, "BtchBookg", "true")
-    _sub(info, "NbOfTxs", str(len(transfers)))
-    _sub(info, "CtrlSum", control_sum(transfers))
+    _sub(info, "NbOfTxs", str(len(block.transfers)))
+    _sub(info, "CtrlSum", control_sum(block.transfers))
     _sub(_sub(_sub(info, "PmtTpInf"), "SvcLvl"), "Cd", "NURG")
-    _sub(info, "ReqdExctnDt", day.isoformat())
+    if version == "03":
+        _sub(info, "ReqdExctnDt", block.execution_date.isoformat())
+    else:
+        _sub(_sub(info, "ReqdExctnDt"), "Dt", block.execution_date.isoformat())
     _party(_sub(info, "Dbtr"), debtor)
     account = _sub(info, "DbtrAcct")
-    _account_id(account, parse_account(debtor.account))
+    _account_id(account, parse_account(block.debtor_account))
     _sub(account, "Ccy", "NOK")
-    _sub(_sub(_sub(info, "DbtrAgt"), "FinInstnId"), "BIC", check_bic(debtor.bic))
-    for transfer in transfers:
-        _transaction(info, transfer)
+    _agent(_sub(info, "DbtrAgt"), check_bic(debtor.bic), version)
+    for transfer in block.transfers:
+        _transaction(info, transfer, version)
 
 
-def _transaction(parent: etree._Element, transfer: CreditTransfer) -> None:
+def _transaction(parent: etree._Element, transfer: CreditTransfer, version: Version) -> None:
     tx = _sub(parent, "CdtTrfTxInf")
     payment_id = _sub(tx, "PmtId")
     _sub(payment_id, "InstrId", transfer.end_to_end_id)
@@ -192,9 +242,29 @@ def _transaction(parent: etree._Element, transfer: CreditTransfer) -> None:
     _sub(_sub(tx, "Amt"), "InstdAmt", amount_text(transfer.amount), Ccy=transfer.currency)
     if not transfer.creditor_name.strip():
         raise PaymentFileError(f"payment {transfer.end_to_end_id} has no creditor name")
+    account = parse_account(transfer.creditor_account)
+    bic = creditor_bic(transfer, account)
+    if bic is not None:
+        _agent(_sub(tx, "CdtrAgt"), bic, version)
     _sub(_sub(tx, "Cdtr"), "Nm", transfer.creditor_name.strip()[:MAX_TEXT])
-    _account_id(_sub(tx, "CdtrAcct"), parse_account(transfer.creditor_account))
+    _account_id(_sub(tx, "CdtrAcct"), account)
     _remittance(_sub(tx, "RmtInf"), transfer)
+
+
+def creditor_bic(transfer: CreditTransfer, account: Account) -> str | None:
+    """The creditor agent's BIC, checked; an IBAN outside Norway cannot go without one."""
+    if transfer.creditor_bic and transfer.creditor_bic.strip():
+        return check_bic(transfer.creditor_bic.strip())
+    if account.scheme == "IBAN" and not account.number.startswith("NO"):
+        raise PaymentFileError(
+            f"payment {transfer.end_to_end_id} to the foreign IBAN {account.number} needs the "
+            "creditor's BIC"
+        )
+    return None
+
+
+def _agent(parent: etree._Element, bic: str, version: Version) -> None:
+    _sub(_sub(parent, "FinInstnId"), "BIC" if version == "03" else "BICFI", bic)
 
 
 def _remittance(parent: etree._Element, transfer: CreditTransfer) -> None:
@@ -229,23 +299,26 @@ def _party(parent: etree._Element, debtor: Debtor) -> None:
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
-    node = etree.SubElement(parent, f"{{{NS}}}{tag}", attrs)
+    node = etree.SubElement(parent, f"{{{etree.QName(parent).namespace}}}{tag}", attrs)
     if text is not None:
         node.text = text
     return node
 
 
-# --- structural checks: what the service verifies when no XSD is configured -------------------
+# --- structural checks: what the XSD cannot say -------------------------------------------------
 
 
 def check_structure(document: bytes) -> None:
-    """Counts, control sums, unique ids and KID/free-text exclusivity; raises PaymentFileError."""
+    """Counts, control sums, unique ids and KID/free-text exclusivity of a pain.001.001.03 or .09
+    document; raises PaymentFileError."""
     root = etree.fromstring(
-        document, parser=etree.XMLParser(resolve_entities=False, no_network=True)
+        document,
+        parser=etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False),
     )
-    if root.tag != f"{{{NS}}}Document":
-        raise PaymentFileError(f"root element {root.tag} is not a pain.001.001.03 Document")
-    ns = {"p": NS}
+    name = etree.QName(root)
+    if name.localname != "Document" or name.namespace not in (NS_03, NS_09):
+        raise PaymentFileError(f"root element {root.tag} is not a pain.001.001.03/.09 Document")
+    ns = {"p": str(name.namespace)}
     header = _one(root, "p:CstmrCdtTrfInitn/p:GrpHdr", ns)
     txs = root.findall("p:CstmrCdtTrfInitn/p:PmtInf/p:CdtTrfTxInf", ns)
     _check_totals("GrpHdr", header, txs, ns)

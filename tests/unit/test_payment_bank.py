@@ -43,7 +43,6 @@ def test_settings_have_a_valid_demo_debtor_and_per_tenant_debtors(monkeypatch):
         ("FP_PAYMENT_DEBTOR_ACCOUNT", "15030100008"),
         ("FP_PAYMENT_DEBTOR_ORGNR", "910747712"),
         ("FP_PAYMENT_DEBTOR_BIC", "DNB"),
-        ("FP_PAYMENT_PAIN001_XSD", "/nonexistent/pain.001.001.03.xsd"),
     ],
 )
 def test_settings_refuse_a_debtor_the_bank_would_refuse(monkeypatch, variable, value):
