@@ -24,6 +24,18 @@ def connect(
     return psycopg.connect(settings.conninfo(), autocommit=autocommit)
 
 
+def create_tables(settings: CommonSettings, lock: int, statements: Sequence[str]) -> None:
+    """A projection's tables, idempotently (`CREATE ... IF NOT EXISTS`), one process at a time
+    (`lock`: an advisory lock key). Never as the service role, which may not create tables:
+    `fakturaportal migrate` creates them."""
+    if not settings.pg_manage_schema:
+        return
+    with connect(settings) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+        for statement in statements:
+            conn.execute(statement)
+
+
 def guard_append_only(settings: CommonSettings, table: str) -> None:
     """Make PostgreSQL itself refuse UPDATE, DELETE and TRUNCATE on an events table."""
     with connect(settings) as conn:

@@ -29,7 +29,7 @@ from eventsourcing.utils import get_topic
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool
 
-from fakturaportal.db import connect
+from fakturaportal.db import create_tables
 from fakturaportal.settings import CommonSettings
 from services.approval.case import ApprovalCase
 from services.approval.inbox import OpenStep, open_steps
@@ -109,12 +109,7 @@ class _Cases(Protocol):
 
 
 def ensure_tables(settings: CommonSettings) -> None:
-    if not settings.pg_manage_schema:
-        return  # created by `fakturaportal migrate`; the service role may not create tables
-    with connect(settings) as conn:
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
-        for statement in DDL:
-            conn.execute(statement)
+    create_tables(settings, DDL_LOCK, DDL)
 
 
 def _utc(conn: psycopg.Connection[TupleRow]) -> None:

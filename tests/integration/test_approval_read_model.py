@@ -121,12 +121,12 @@ def loaded(app: ApprovalApp, tenant: str, user: str) -> list[tuple[str, str, str
     """What the inbox answered before the read model: every open case loaded, oldest first."""
     now, org = app.clock(), app.organisation(tenant)
     found = []
-    with connect(app.settings, autocommit=True) as conn:
-        ids = conn.execute(
-            "SELECT case_id FROM approval_open_steps WHERE tenant_id = %s "
-            "GROUP BY case_id ORDER BY min(opened)",
-            (tenant,),
-        ).fetchall()
+    ids = query(
+        app,
+        "SELECT case_id FROM approval_open_steps WHERE tenant_id = %s "
+        "GROUP BY case_id ORDER BY min(opened)",
+        tenant,
+    )
     for (case_id,) in ids:
         case = app.case_for(tenant, case_id)
         assert case is not None
@@ -146,13 +146,18 @@ def rows(
     """The case's rows in the table (caught up first, as every reader does)."""
     if catch_up:
         app.open_steps.catch_up()
-    with connect(app.settings, autocommit=True) as conn:
-        found = conn.execute(
-            "SELECT step_id, assignee, escalated FROM approval_open_steps WHERE case_id = %s "
-            "ORDER BY ordinal",
-            (case_id,),
-        ).fetchall()
+    found = query(
+        app,
+        "SELECT step_id, assignee, escalated FROM approval_open_steps WHERE case_id = %s "
+        "ORDER BY ordinal",
+        case_id,
+    )
     return [(str(s), str(a), bool(e)) for s, a, e in found]
+
+
+def query(app: ApprovalApp, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with connect(app.settings, autocommit=True) as conn:
+        return conn.execute(sql, params).fetchall()
 
 
 def test_rows_follow_the_case_from_open_to_approved(app: ApprovalApp, clock: Clock, tenant: str):
