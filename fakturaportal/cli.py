@@ -67,11 +67,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     for app_class in application_classes():
         app_class(settings)
         print(f"[migrate] event store '{app_class.name}': tables and append-only guard ready")
+    from services.approval.index import TABLE as APPROVAL_OPEN_STEPS
     from services.audit.projection import ensure_tables
 
     ensure_tables(settings)
     print("[migrate] projection tables ready")
-    role = grant_service_role(settings)
+    role = grant_service_role(settings, read_models=(APPROVAL_OPEN_STEPS,))
     if role:
         print(f"[migrate] service role '{role}': may read and append events, never change them")
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import psycopg
 from psycopg import sql
 
@@ -20,6 +22,18 @@ def connect(
     settings: CommonSettings, *, autocommit: bool = False
 ) -> psycopg.Connection[tuple[object, ...]]:
     return psycopg.connect(settings.conninfo(), autocommit=autocommit)
+
+
+def create_tables(settings: CommonSettings, lock: int, statements: Sequence[str]) -> None:
+    """A projection's tables, idempotently (`CREATE ... IF NOT EXISTS`), one process at a time
+    (`lock`: an advisory lock key). Never as the service role, which may not create tables:
+    `fakturaportal migrate` creates them."""
+    if not settings.pg_manage_schema:
+        return
+    with connect(settings) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+        for statement in statements:
+            conn.execute(statement)
 
 
 def guard_append_only(settings: CommonSettings, table: str) -> None:
@@ -47,12 +61,13 @@ def guard_append_only(settings: CommonSettings, table: str) -> None:
         )
 
 
-def grant_service_role(settings: CommonSettings) -> str | None:
+def grant_service_role(settings: CommonSettings, read_models: Sequence[str] = ()) -> str | None:
     """Create (or update) the services' role: it may read and append, never rewrite history.
 
     It gets SELECT, INSERT and UPDATE (the event store's `LOCK TABLE ... EXCLUSIVE` needs UPDATE;
     the append-only trigger refuses every UPDATE on events), but neither DELETE nor TRUNCATE, and
-    it owns nothing, so it cannot disable the triggers either.
+    it owns nothing, so it cannot disable the triggers either. DELETE only on `read_models`:
+    projections the services keep themselves by replacing rows (never events).
     """
     if settings.pg_service_password is None:
         return None
@@ -79,4 +94,6 @@ def grant_service_role(settings: CommonSettings) -> str | None:
         conn.execute(
             sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(role)
         )
+        for table in read_models:
+            conn.execute(sql.SQL("GRANT DELETE ON {} TO {}").format(sql.Identifier(table), role))
     return settings.pg_service_user

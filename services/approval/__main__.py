@@ -33,7 +33,9 @@ def scheduler() -> None:
     worker = Scheduler(app, tenant_id=os.environ.get("FP_APPROVAL_SCHEDULER_TENANT") or None)
     if "--once" in sys.argv[2:]:
         done = worker.tick()
-        print(f"reminded {len(done.reminded)}, escalated {len(done.escalated)}")
+        print(
+            f"reminded {len(done.reminded)}, escalated {len(done.escalated)}, mailed {done.mailed}"
+        )
         return
     serve_health(app.settings.health_port, readiness(app.settings))
     signal.signal(signal.SIGTERM, worker.stop)

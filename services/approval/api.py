@@ -21,6 +21,7 @@ from fakturaportal.auth import CurrentUser, Principal, require_roles
 from services.approval.app import ApprovalApp, CaseNotFound
 from services.approval.case import ApprovalCase
 from services.approval.domain import ApprovalRefused
+from services.approval.inbox import OpenStep
 from services.approval.organisation import SECTIONS, Organisation, OrganisationRefused
 from services.approval.reminders import priority
 from services.approval.sod import Refusal
@@ -103,14 +104,13 @@ def build_router(app: ApprovalApp) -> APIRouter:
         require_roles(user, *RECODERS)
         now = app.clock()
         rows = []
-        for case, mine in app.inbox(user.tenant, user.user):
-            step = mine["step"]
-            urgency = priority(case.invoice, now)
+        for step, why, on_behalf_of in app.inbox(user.tenant, user.user):
+            urgency = priority(step, now)
             rows.append(
                 (
                     urgency.sort_key,
                     step.due_at or datetime.max.replace(tzinfo=now.tzinfo),
-                    _inbox_row(case, step, mine, urgency.level),
+                    _inbox_row(step, why, on_behalf_of, urgency.level),
                 )
             )
         rows.sort(key=lambda r: (r[0], r[1]))
@@ -318,22 +318,22 @@ def _case_view(case: ApprovalCase, supplier: bool = False) -> dict[str, Any]:
     }
 
 
-def _inbox_row(case: ApprovalCase, step: Any, mine: dict[str, Any], level: str) -> dict[str, Any]:
-    invoice = case.invoice
+def _inbox_row(step: OpenStep, why: str, on_behalf_of: str | None, level: str) -> dict[str, Any]:
+    amount = step.payable_amount
     return {
-        "invoice_id": str(case.id),
-        "invoice_number": invoice.number,
-        "supplier_name": invoice.seller_name,
-        "amount": str(invoice.payable_amount) if invoice.payable_amount is not None else None,
-        "currency": invoice.currency,
-        "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
-        "step": step.id,
-        "kind": step.kind.value,
-        "step_amount": str(step.amount),
+        "invoice_id": str(step.case_id),
+        "invoice_number": step.invoice_number,
+        "supplier_name": step.supplier_name,
+        "amount": str(amount) if amount is not None else None,
+        "currency": step.currency,
+        "due_date": step.due_date.isoformat() if step.due_date else None,
+        "step": step.step_id,
+        "kind": step.kind,
+        "step_amount": str(step.step_amount),
         "step_due_at": step.due_at.isoformat() if step.due_at else None,
         "assignee": step.assignee,
-        "why": mine["why"],
-        "on_behalf_of": mine["on_behalf_of"],
+        "why": why,
+        "on_behalf_of": on_behalf_of,
         "priority": level,
-        "held_until": case.held_until.isoformat() if case.held_until else None,
+        "held_until": step.held_until,
     }

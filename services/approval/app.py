@@ -28,7 +28,8 @@ from fakturaportal.settings import CommonSettings
 from fakturaportal.telemetry import continue_trace
 from services.approval.case import ApprovalCase, Decision, Visibility
 from services.approval.config import ApprovalSettings
-from services.approval.index import OpenCases
+from services.approval.inbox import OpenStep, assignees_for, why
+from services.approval.index import OpenSteps
 from services.approval.organisation import (
     Organisation,
     OrganisationBook,
@@ -88,7 +89,11 @@ class ApprovalApp(ServiceApplication):
         super().__init__(settings)
         self.approval = approval or ApprovalSettings()
         self.clock = clock or self.approval.now
-        self.open_cases = OpenCases(self)
+        self.open_steps = OpenSteps(self, self.settings)
+
+    def close(self) -> None:
+        self.open_steps.close()
+        super().close()
 
     # --- the organisation -------------------------------------------------------------------
 
@@ -250,37 +255,16 @@ class ApprovalApp(ServiceApplication):
             return case
         return None
 
-    def inbox(self, tenant_id: str, user: str) -> list[tuple[ApprovalCase, dict[str, Any]]]:
-        """Steps awaiting the user (or someone they stand in for, or escalated to them)."""
+    def inbox(self, tenant_id: str, user: str) -> list[tuple[OpenStep, str, str | None]]:
+        """Steps awaiting the user (or someone they stand in for, or escalated to them), each with
+        why and on whose behalf: one query on the read model, no case loaded."""
         now = self.clock()
         org = self.organisation(tenant_id)
-        found = []
-        for case_id in self.open_cases.of(tenant_id):
-            case = self.case_for(tenant_id, case_id)
-            if case is None:
-                continue
-            for step in case.active_steps():
-                members = org.members(step.assignee)
-                principals = [p for p in org.principals_of(user, now) if p in members]
-                escalated = step.escalated_at is not None and step.escalate_to == user
-                if user in members or principals or escalated:
-                    reason = (
-                        "assigned"
-                        if user in members
-                        else "substitute"
-                        if principals
-                        else "escalated"
-                    )
-                    found.append(
-                        (
-                            case,
-                            {
-                                "step": step,
-                                "why": reason,
-                                "on_behalf_of": principals[0] if principals else None,
-                            },
-                        )
-                    )
+        found: list[tuple[OpenStep, str, str | None]] = []
+        for row in self.open_steps.mine(tenant_id, assignees_for(org, user, now), user):
+            reason = why(row, org, user, now)
+            if reason is not None:
+                found.append((row, *reason))
         return found
 
     # --- commands on a case -----------------------------------------------------------------

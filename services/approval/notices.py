@@ -1,11 +1,12 @@
-"""Reminder and escalation e-mails to the people an invoice waits for. Pure: builds the message;
+"""Reminder and escalation e-mails to the people an invoice waits for. Pure: builds the message
+(`version`: the case's event that recorded the reminder or escalation, which makes the Message-ID);
 sending is the mailer's job. Bokmål first, English below."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 from services.approval.flow import Step
 from shared.schemas.events import InvoiceSummary
@@ -17,17 +18,21 @@ def _what(summary: InvoiceSummary) -> str:
     return f"{summary.number or '(uten nummer)'} fra {seller} ({amount})"
 
 
+def message_id(kind: str, invoice_id: str, step_id: str, version: int, sender: str) -> str:
+    """The same for every sending of one recorded reminder or escalation (the case's event
+    version names it), so a mail sent again after a crash is recognisable as the same one."""
+    local = f"{kind}.{invoice_id}.{step_id}.v{version}".replace(":", "-")
+    return f"<{local}@{sender.split('@')[-1]}>"
+
+
 def _message(
-    kind: str, invoice_id: str, step: Step, to: str, sender: str, at: datetime
+    kind: str, invoice_id: str, step: Step, to: str, sender: str, at: datetime, version: int
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Date"] = format_datetime(at)
-    message["Message-ID"] = make_msgid(
-        idstring=f"{kind}.{invoice_id}.{step.id}.{step.assignee}".replace(":", "-"),
-        domain=sender.split("@")[-1],
-    )
+    message["Message-ID"] = message_id(kind, invoice_id, step.id, version, sender)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Fakturaportal-Invoice"] = invoice_id
     message["X-Fakturaportal-Step"] = step.id
@@ -43,8 +48,9 @@ def reminder(
     sender: str,
     portal_url: str,
     at: datetime,
+    version: int,
 ) -> EmailMessage:
-    message = _message("reminder", invoice_id, step, to, sender, at)
+    message = _message("reminder", invoice_id, step, to, sender, at, version)
     what = _what(summary)
     message["Subject"] = f"Påminnelse: faktura {summary.number} venter på deg / Reminder"
     due = step.due_at.isoformat(timespec="minutes") if step.due_at else "–"
@@ -75,8 +81,9 @@ def escalation(
     sender: str,
     portal_url: str,
     at: datetime,
+    version: int,
 ) -> EmailMessage:
-    message = _message("escalation", invoice_id, step, to, sender, at)
+    message = _message("escalation", invoice_id, step, to, sender, at, version)
     what = _what(summary)
     message["Subject"] = f"Eskalert: faktura {summary.number} venter på {step.assignee} / Escalated"
     message.set_content(

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Protocol
 
 from services.approval.case import ApprovalCase
-from shared.schemas.events import InvoiceSummary
+from services.approval.flow import Step
 
 
 @dataclass(frozen=True)
@@ -33,18 +33,24 @@ class Escalation:
     due_at: datetime
 
 
+def action_times(case: ApprovalCase, step: Step) -> tuple[datetime, datetime]:
+    """When an active step's reminder and escalation fall due: its clock starts when it started,
+    or when a hold that ends later ends."""
+    assert step.activated_at is not None
+    start = step.activated_at
+    if case.held_until is not None and case.held_until > start:
+        start = case.held_until
+    remind_at = start + timedelta(hours=step.reminder_hours)
+    return remind_at, remind_at + timedelta(hours=step.escalation_hours)
+
+
 def due_actions(case: ApprovalCase, now: datetime) -> list[Reminder | Escalation]:
     """Reminders and escalations due at `now` and not yet recorded on the case."""
     if case.status != "open" or case.on_hold(now):
         return []
     found: list[Reminder | Escalation] = []
     for step in case.active_steps():
-        assert step.activated_at is not None
-        start = step.activated_at
-        if case.held_until is not None and case.held_until > start:
-            start = case.held_until
-        remind_at = start + timedelta(hours=step.reminder_hours)
-        escalate_at = remind_at + timedelta(hours=step.escalation_hours)
+        remind_at, escalate_at = action_times(case, step)
         if now >= remind_at and step.reminded_at is None:
             found.append(Reminder(step.id, step.assignee, remind_at))
         if now >= escalate_at and step.escalated_at is None and step.escalate_to:
@@ -52,10 +58,24 @@ def due_actions(case: ApprovalCase, now: datetime) -> list[Reminder | Escalation
     return found
 
 
+def next_action_at(case: ApprovalCase, step: Step) -> datetime | None:
+    """The earliest moment `due_actions` has something for an active step; None when its
+    reminder and escalation have both fired (or there is nobody to escalate to). A hold needs no
+    check of its own: the clock restarts at its end, so nothing falls due before."""
+    remind_at, escalate_at = action_times(case, step)
+    pending = []
+    if step.reminded_at is None:
+        pending.append(remind_at)
+    if step.escalated_at is None and step.escalate_to:
+        pending.append(escalate_at)
+    return min(pending, default=None)
+
+
 def record(
     case: ApprovalCase, actions: list[Reminder | Escalation], now: datetime, meta: dict[str, str]
 ) -> None:
-    """Marks actions as sent on the case, after the e-mails went out."""
+    """Marks actions as done on the case; the e-mails go out from these recorded events (the
+    scheduler's `MailFollower`), so saving first is what makes each mail go out once."""
     for action in actions:
         if isinstance(action, Escalation):
             case.escalate(action.step_id, action.assignee, action.to, now.isoformat(), meta)
@@ -89,8 +109,18 @@ class Priority:
         return (LEVELS.index(self.level), self.deadline or date.max, -self.at_stake)
 
 
+class Payable(Protocol):
+    """What priority reads of an invoice: its summary, or an inbox row that carries the same."""
+
+    @property
+    def due_date(self) -> date | None: ...
+
+    @property
+    def payable_amount(self) -> Decimal | None: ...
+
+
 def priority(
-    summary: InvoiceSummary,
+    summary: Payable,
     now: datetime,
     discount: Discount | None = None,
     soon_days: int = 7,

@@ -25,7 +25,7 @@ import psycopg
 from psycopg import errors
 from psycopg.types.json import Jsonb
 
-from fakturaportal.db import connect
+from fakturaportal.db import connect, create_tables
 from fakturaportal.settings import CommonSettings
 from services.audit.domain import AuditTrail, Entry, JsonObject
 from shared.schemas.topics import Topic
@@ -258,12 +258,7 @@ Connection = psycopg.Connection[tuple[Any, ...]]
 
 
 def ensure_tables(settings: CommonSettings) -> None:
-    if not settings.pg_manage_schema:
-        return  # created by `fakturaportal migrate`; the service role may not create tables
-    with connect(settings) as conn:
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
-        for statement in DDL:
-            conn.execute(statement)
+    create_tables(settings, DDL_LOCK, DDL)
 
 
 def read_status(settings: CommonSettings, tenant_id: str, invoice_id: str) -> dict[str, Any] | None:
