@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from fakturaportal.auth import CurrentUser, Principal, require_roles
 from services.approval.app import ApprovalApp, CaseNotFound
 from services.approval.case import ApprovalCase
+from services.approval.domain import ApprovalCase as LegacyCase
 from services.approval.domain import ApprovalRefused
 from services.approval.inbox import OpenStep
 from services.approval.organisation import SECTIONS, Organisation, OrganisationRefused
@@ -122,6 +123,9 @@ def build_router(app: ApprovalApp) -> APIRouter:
         case = app.case_for(user.tenant, invoice_id)
         if case is None:
             waiting = app.unrouted(user.tenant, invoice_id)
+            legacy = app.legacy_case(user.tenant, invoice_id)
+            if legacy is not None and user.has_any(*RECODERS, "auditor"):
+                return _legacy_view(legacy)
             if waiting is None or waiting.routed_by is not None:
                 raise HTTPException(404, NOT_FOUND)
             return {
@@ -290,6 +294,19 @@ def _org_view(org: Organisation, own: bool) -> dict[str, Any]:
 
 def _steps(case: ApprovalCase) -> list[dict[str, Any]]:
     return [s.model_dump(mode="json") for s in case.steps]
+
+
+def _legacy_view(case: LegacyCase) -> dict[str, Any]:
+    return {
+        "invoice_id": str(case.id),
+        "status": "approved" if case.approved_by else "open",
+        "legacy": True,
+        "invoice": case.summary,
+        "registered_by": case.registered_by,
+        "coding": case.coding,
+        "steps": [{"id": case.step, "assignee": case.assignee, "approved_by": case.approved_by}],
+        "assignee": None if case.approved_by else case.assignee,
+    }
 
 
 def _case_view(case: ApprovalCase, supplier: bool = False) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from fakturaportal.settings import CommonSettings
 from fakturaportal.telemetry import continue_trace
 from services.approval.case import ApprovalCase, Decision, Visibility
 from services.approval.config import ApprovalSettings
+from services.approval.domain import ApprovalCase as LegacyCase
 from services.approval.inbox import OpenStep, assignees_for, why
 from services.approval.index import OpenSteps
 from services.approval.organisation import (
@@ -345,6 +346,13 @@ class ApprovalApp(ServiceApplication):
             ),
         )
 
+    def legacy_case(self, tenant_id: str, invoice_id: UUID) -> LegacyCase | None:
+        """A case the walking skeleton opened before the approval flow: shown, never acted on."""
+        case = self.get_or_none(invoice_id)
+        if isinstance(case, LegacyCase) and case.tenant_id == tenant_id:
+            return case
+        return None
+
     def _on_case(
         self,
         tenant_id: str,
@@ -354,6 +362,14 @@ class ApprovalApp(ServiceApplication):
     ) -> tuple[ApprovalCase, T]:
         for _ in range(5):
             case = self.case_for(tenant_id, invoice_id)
+            if case is None and self.legacy_case(tenant_id, invoice_id) is not None:
+                raise Refusal(
+                    "legacy-case",
+                    "this invoice was routed by the walking skeleton, before the approval flow: "
+                    "it can be read, not acted on",
+                    "fakturaen ble rutet før godkjenningsflyten kom: den kan leses, ikke behandles",
+                    status=409,
+                )
             if case is None:
                 raise CaseNotFound(invoice_id)
             org = self.organisation(tenant_id, case.registered_by)

@@ -407,3 +407,40 @@ def test_a_new_follower_starts_at_the_end_of_the_log(settings: CommonSettings, c
             assert outbox.sent == []
         finally:
             fresh.close()
+
+
+def test_a_walking_skeleton_case_is_shown_and_never_acted_on(app: ApprovalApp, tenant: str) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from fakturaportal.auth import Principal, authenticate
+    from services.approval.api import build_router
+    from services.approval.domain import ApprovalCase as LegacyCase
+
+    invoice_id = uuid.uuid4()
+    legacy = LegacyCase(
+        invoice_id=invoice_id,
+        tenant_id=tenant,
+        summary=summary("900").model_dump(mode="json"),
+        coding=[line("900").model_dump(mode="json")],
+        registered_by="anne",
+        step="attestation",
+        assignee="ola",
+        meta={},
+    )
+    app.save(legacy)
+    http = FastAPI()
+    http.include_router(build_router(app))
+    who = {"principal": Principal(tenant, "ola", frozenset({"attestant"}))}
+    http.dependency_overrides[authenticate] = lambda: who["principal"]
+    with TestClient(http) as client:
+        shown = client.get(f"/api/v1/invoices/{invoice_id}/approval")
+        assert shown.status_code == 200, shown.text
+        body = shown.json()
+        assert (body["legacy"], body["status"], body["assignee"]) == (True, "open", "ola")
+        refused = client.post(f"/api/v1/invoices/{invoice_id}/approve")
+        assert refused.status_code == 409 and refused.json()["code"] == "legacy-case"
+        assert "walking skeleton" in refused.json()["detail"]
+        who["principal"] = Principal("another-tenant", "ola", frozenset({"attestant"}))
+        assert client.get(f"/api/v1/invoices/{invoice_id}/approval").status_code == 404
+    assert app.inbox(tenant, "ola") == []
