@@ -323,7 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
     posting.add_argument("rest", nargs=argparse.REMAINDER)
     posting.set_defaults(func=cmd_posting)
     payments = sub.add_parser(
-        "payments", help="export a released run's pain.001, import pain.002/camt.054", add_help=False
+        "payments",
+        help="export a released run's pain.001, import pain.002/camt.054",
+        add_help=False,
     )
     payments.add_argument("rest", nargs=argparse.REMAINDER)
     payments.set_defaults(func=cmd_payments)

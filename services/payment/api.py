@@ -115,7 +115,9 @@ def add_setup_routes(router: APIRouter, app: PaymentApp) -> None:
         try:
             setup = Setup.model_validate(body)
         except ValidationError as exc:
-            reasons = [f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()]
+            reasons = [
+                f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+            ]
             raise HTTPException(422, "; ".join(reasons)) from exc
         try:
             saved = app.change_setup(user.tenant, setup, user.user)
@@ -185,10 +187,10 @@ def add_book_routes(router: APIRouter, app: PaymentApp) -> None:
     @router.get("/payment/items/{invoice_id}")
     def item(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
         require_roles(user, *READERS)
-        for status in ("open", "held"):
-            for view in item_views(app, user.tenant, status):
+        for kind in ("open", "held"):
+            for view in item_views(app, user.tenant, kind):
                 if view["invoice_id"] == str(invoice_id):
-                    return view | {"status": status}
+                    return view | {"status": kind}
         raise HTTPException(404, "the invoice is not open or held for payment")
 
     @router.post("/invoices/{invoice_id}/early-payment")
@@ -254,9 +256,7 @@ def add_bank_file_routes(router: APIRouter, app: PaymentApp) -> None:
     def unmatched(user: CurrentUser, include_resolved: bool = False) -> dict[str, Any]:
         require_roles(user, *READERS)
         records = app.ledger(user.tenant).unmatched.values()
-        return {
-            "records": [r for r in records if include_resolved or r["resolved_by"] is None]
-        }
+        return {"records": [r for r in records if include_resolved or r["resolved_by"] is None]}
 
     @router.post("/bank-files/unmatched/{key}/resolve")
     def resolve(key: str, body: Resolve, user: CurrentUser) -> dict[str, Any]:

@@ -109,7 +109,7 @@ class PaymentApp(ServiceApplication):
     # --- per-tenant aggregates ------------------------------------------------------------------
 
     def _one(self, kind: type[Aggregate], tenant_id: str) -> Any:
-        found = self.get_or_none(kind.create_id(tenant_id))  # type: ignore[attr-defined]
+        found = self.get_or_none(kind.create_id(tenant_id))
         return found if found is not None else kind(tenant_id=tenant_id)  # type: ignore[call-arg]
 
     def book(self, tenant_id: str) -> PaymentBook:
@@ -239,9 +239,7 @@ class PaymentApp(ServiceApplication):
         def attempt() -> PaymentRun:
             run = self._run(tenant_id, run_id)
             run.check_may_release(user)
-            stops = [
-                r for r in recheck(run.payments, self.history(tenant_id)) if not r.may_release
-            ]
+            stops = [r for r in recheck(run.payments, self.history(tenant_id)) if not r.may_release]
             if stops:
                 raise PaymentRefusedError(
                     "the checks stop payments of this run; cancel it and propose again",
@@ -258,7 +256,9 @@ class PaymentApp(ServiceApplication):
             for made in files:
                 self.check_file(made.content)
             meta = new_meta(tenant_id, correlation_id=str(run_id))
-            run.release(user, now, self._in_invoice_traces(placed), [f.record() for f in files], meta)
+            run.release(
+                user, now, self._in_invoice_traces(placed), [f.record() for f in files], meta
+            )
             ledger = self.ledger(tenant_id)
             ledger.record_release(
                 run.id, [_sent(p) | {"run_id": str(run.id)} for p in placed], meta
@@ -354,7 +354,9 @@ class PaymentApp(ServiceApplication):
             sent = ledger.sent[outcome["payment_id"]]
             booked = outcome["record"]["booking_date"]
             on = date.fromisoformat(booked) if booked else self.clock().date()
-            accounts.learn(sent["supplier_id"], sent["creditor_account"], sent["payment_id"], on, meta)
+            accounts.learn(
+                sent["supplier_id"], sent["creditor_account"], sent["payment_id"], on, meta
+            )
 
     @staticmethod
     def _give_back_failed(
@@ -415,4 +417,3 @@ def _summary(payload: InvoicePosted) -> Data:
         "currency": invoice.currency,
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
     }
-

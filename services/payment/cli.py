@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 from uuid import UUID
 
 from fakturaportal.demo import DEMO_TENANT
@@ -29,6 +30,7 @@ USAGE_ERROR = 2
 def export(tenant: str, run_id: str, version: str | None, out: Path | None) -> int:
     from services.payment.app import PaymentApp
     from services.payment.bank import FileCheck
+    from services.payment.pain001 import Version
     from services.payment.release import recorded_debtor, render
 
     try:
@@ -60,7 +62,7 @@ def export(tenant: str, run_id: str, version: str | None, out: Path | None) -> i
         datetime.fromisoformat(record["created_at"]),
         recorded_debtor(record["debtor"], payments[0].get("debtor_bban", "")),
         payments,
-        version or record["version"],
+        cast(Version, version or record["version"]),
     )
     FileCheck()(made.content)
     if out is None:

@@ -211,12 +211,14 @@ class PaymentBook(Aggregate):
     # Books recorded before these existed have no such attribute in their snapshots.
     @property
     def held(self) -> dict[str, Data]:
-        return self.__dict__.setdefault("_held", {})
+        held: dict[str, Data] = self.__dict__.setdefault("_held", {})
+        return held
 
     @property
     def used_credits(self) -> dict[str, Data]:
         """Credit notes fully used by payments in runs: kept to return them if a run fails."""
-        return self.__dict__.setdefault("_used_credits", {})
+        used: dict[str, Data] = self.__dict__.setdefault("_used_credits", {})
+        return used
 
     def items(self) -> list[BookItem]:
         return [BookItem.from_dict(data) for data in self.open.values()]
@@ -289,9 +291,7 @@ class PaymentBook(Aggregate):
         meta: Meta,
     ) -> None:
         """Items of a cancelled run or a refused payment return to the book for planning."""
-        self._returned(
-            run_id=str(run_id), items=items, credits=credits, reason=reason, meta=meta
-        )
+        self._returned(run_id=str(run_id), items=items, credits=credits, reason=reason, meta=meta)
 
     @event("ItemsReturned")
     def _returned(
@@ -305,11 +305,11 @@ class PaymentBook(Aggregate):
         for item in items:
             self.open[str(item["invoice_id"])] = item | {"last_failure": reason}
         for credit_id, used in credits.items():
-            item = self.open.get(credit_id) or self.used_credits.pop(credit_id, None)
-            if item is None:
+            credit = self.open.get(credit_id) or self.used_credits.pop(credit_id, None)
+            if credit is None:
                 continue
-            paid = Decimal(str(item.get("paid_amount") or "0")) - Decimal(used)
-            self.open[credit_id] = item | {"paid_amount": str(max(paid, Decimal("0.00")))}
+            paid = Decimal(str(credit.get("paid_amount") or "0")) - Decimal(used)
+            self.open[credit_id] = credit | {"paid_amount": str(max(paid, Decimal("0.00")))}
 
 
 def payment_id(run_id: UUID, invoice_id: str) -> str:

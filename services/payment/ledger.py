@@ -206,7 +206,9 @@ class SupplierAccounts(Aggregate):
         return True
 
     @event("AccountLearned")
-    def _learned(self, supplier_id: str, account: str, payment_id: str, on: str, meta: Meta) -> None:
+    def _learned(
+        self, supplier_id: str, account: str, payment_id: str, on: str, meta: Meta
+    ) -> None:
         entry = {"account": account, "source": "settled", "by": payment_id, "on": on}
         self.known[supplier_id] = [*self.known.get(supplier_id, []), entry]
 
@@ -229,5 +231,11 @@ class SupplierAccounts(Aggregate):
     def _confirmed(
         self, supplier_id: str, account: str, confirmed_by: str, note: str, on: str, meta: Meta
     ) -> None:
-        entry = {"account": account, "source": "confirmed", "by": confirmed_by, "on": on, "note": note}
+        entry = {
+            "account": account,
+            "source": "confirmed",
+            "by": confirmed_by,
+            "on": on,
+            "note": note,
+        }
         self.known[supplier_id] = [*self.known.get(supplier_id, []), entry]

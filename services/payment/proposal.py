@@ -103,7 +103,9 @@ def offer_of(item: BookItem) -> Offer | None:
     return parse_terms(item.terms)
 
 
-def payable(item: BookItem, setup: Setup, debtor_override: str | None, stop: str | None) -> PayableItem:
+def payable(
+    item: BookItem, setup: Setup, debtor_override: str | None, stop: str | None
+) -> PayableItem:
     return PayableItem(
         invoice_id=item.invoice_id,
         supplier_id=item.supplier_id,

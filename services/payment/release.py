@@ -94,7 +94,9 @@ def files_for(
     placed: list[Data] = []
     for index, ((version, debtor), group) in enumerate(sorted(groups.items(), key=_order), 1):
         msg = message_id(run_id, index)
-        payer = Debtor(debtor.name, debtor.orgnr, group[0]["debtor_bban"], debtor.bic, debtor.id_scheme)
+        payer = Debtor(
+            debtor.name, debtor.orgnr, group[0]["debtor_bban"], debtor.bic, debtor.id_scheme
+        )
         made = render(msg, created_at, payer, group, version)  # type: ignore[arg-type]
         files.append(made)
         placed.extend(_placed(made, group))

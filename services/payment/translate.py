@@ -41,7 +41,9 @@ def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
     if isinstance(event, PaymentRun.Released):  # type: ignore[attr-defined]
         if not getattr(data, "files", None):
             sent_at = datetime.fromisoformat(data.released_at)
-            return [_publication(p, _sent(data, p, data.released_by, sent_at)) for p in data.payments]
+            return [
+                _publication(p, _sent(data, p, data.released_by, sent_at)) for p in data.payments
+            ]
         return [_publication(p, _by_credit(data, p)) for p in getattr(data, "settled", None) or []]
     if isinstance(event, PaymentRun.Delivered):  # type: ignore[attr-defined]
         sent_at = datetime.fromisoformat(data.delivered_at)

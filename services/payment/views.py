@@ -95,9 +95,7 @@ def item_views(app: Reads, tenant_id: str, status: str) -> list[Data]:
         return [{"invoice_id": k} | v for k, v in sorted(book.held.items())]
     setup = app.setup_for(tenant_id)
     now = app.clock()
-    return [
-        _open_view(item, setup, now) for item in sorted(book.items(), key=lambda i: i.due_date)
-    ]
+    return [_open_view(item, setup, now) for item in sorted(book.items(), key=lambda i: i.due_date)]
 
 
 def _open_view(item: BookItem, setup: Setup, now: Any) -> Data:

@@ -81,7 +81,9 @@ class BankWorker(LogFollower):
         if not self.inbox.is_dir():
             return outcomes
         now = time.time() if now is None else now
-        for folder in sorted(p for p in self.inbox.iterdir() if p.is_dir() and TENANT.match(p.name)):
+        for folder in sorted(
+            p for p in self.inbox.iterdir() if p.is_dir() and TENANT.match(p.name)
+        ):
             for path in sorted(folder.iterdir()):
                 if _ready(path, now):
                     outcomes.append(self._take(folder.name, path))

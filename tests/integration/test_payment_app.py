@@ -47,7 +47,14 @@ from shared.schemas.events import (
 )
 from shared.schemas.topics import Topic
 from tests.infra import throwaway_database
-from tests.unit.bankfile_samples import block_status, camt054, camt_entry, camt_tx, pain002, tx_status
+from tests.unit.bankfile_samples import (
+    block_status,
+    camt054,
+    camt_entry,
+    camt_tx,
+    pain002,
+    tx_status,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -193,7 +200,9 @@ def released_and_delivered(app: PaymentApp, client: TestClient, settings, tenant
 # --- scheduling ---------------------------------------------------------------------------------
 
 
-def test_posted_documents_are_scheduled_once_credit_notes_too_and_the_rest_held(app, client, settings, tenant):
+def test_posted_documents_are_scheduled_once_credit_notes_too_and_the_rest_held(
+    app, client, settings, tenant
+):
     payable = posted(tenant)
     credit_note = posted(tenant, kind="credit-note", payable_amount=Decimal("200.00"))
     euro = posted(tenant, currency="EUR")
@@ -217,7 +226,9 @@ def test_posted_documents_are_scheduled_once_credit_notes_too_and_the_rest_held(
         str(credit_note.invoice_id): "credit-note",
     }
     one = client.get(f"/api/v1/payment/items/{payable.invoice_id}", headers=reader).json()
-    assert one["status"] == "open" and one["execution_date"] == (TODAY + timedelta(days=4)).isoformat()
+    assert (
+        one["status"] == "open" and one["execution_date"] == (TODAY + timedelta(days=4)).isoformat()
+    )
     held = client.get(f"/api/v1/payment/items/{euro.invoice_id}", headers=reader).json()
     assert held["status"] == "held" and "EUR" in held["reason"]
 
@@ -253,7 +264,9 @@ def test_a_tenants_payment_days_and_settings_are_events_with_reasons_for_bad_val
     refused = client.put("/api/v1/payment/settings", headers=admin, json=bad_account)
     assert refused.status_code == 422 and "MOD11" in refused.json()["detail"]
     accountant = auth(settings, tenant, "anne", "accountant")
-    assert client.put("/api/v1/payment/settings", headers=accountant, json=current).status_code == 403
+    assert (
+        client.put("/api/v1/payment/settings", headers=accountant, json=current).status_code == 403
+    )
 
     thursdays = current | {"weekdays": [3]}
     assert client.put("/api/v1/payment/settings", headers=admin, json=thursdays).status_code == 200
@@ -274,9 +287,15 @@ def test_credit_notes_net_against_the_same_suppliers_invoices_and_the_rest_is_ca
     app, client, settings, tenant
 ):
     invoice = posted(tenant, 3, payable_amount=Decimal("1000.00"))
-    credit = posted(tenant, 3, kind="credit-note", payable_amount=Decimal("300.00"), payment_id=None)
+    credit = posted(
+        tenant, 3, kind="credit-note", payable_amount=Decimal("300.00"), payment_id=None
+    )
     other = posted(
-        tenant, 3, kind="credit-note", seller_legal_id=OTHER_SUPPLIER, payable_amount=Decimal("50.00")
+        tenant,
+        3,
+        kind="credit-note",
+        seller_legal_id=OTHER_SUPPLIER,
+        payable_amount=Decimal("50.00"),
     )
     for payload in (invoice, credit, other):
         consume(app, payload)
@@ -311,7 +330,9 @@ def test_an_early_payment_discount_that_pays_off_is_taken_and_the_gain_shown(
     consume(app, terms)
     anne = auth(settings, tenant, "anne", "accountant")
     run = client.post(
-        "/api/v1/payment-runs", headers=anne, json={"horizon": (TODAY + timedelta(days=10)).isoformat()}
+        "/api/v1/payment-runs",
+        headers=anne,
+        json={"horizon": (TODAY + timedelta(days=10)).isoformat()},
     ).json()
     (payment,) = run["items"]
     assert payment["decision"]["pay_early"] is True
@@ -375,7 +396,9 @@ def test_each_check_stops_its_payment_with_a_finding_and_the_rest_is_paid(
         str(twin.invoice_id): {"FP-PAY-07", "FP-PAY-08"},
     }
     amount = next(h for h in run["held"] if h["invoice_id"] == str(prepaid.invoice_id))
-    assert any("1500.00" in f["message"] and "avviker" in f["message_nb"] for f in amount["findings"])
+    assert any(
+        "1500.00" in f["message"] and "avviker" in f["message_nb"] for f in amount["findings"]
+    )
     held_open = set(book_of(app, tenant).open)
     assert str(good.invoice_id) not in held_open and str(bad_kid.invoice_id) in held_open
 
@@ -423,18 +446,27 @@ def test_an_account_the_supplier_is_not_known_to_use_is_held_until_confirmed(
 def test_a_run_is_released_by_another_person_recorded_first_then_delivered(
     app, client, settings, tenant
 ):
-    soon, overdue, later = posted(tenant, 3), posted(tenant, -2, payment_id=None), posted(tenant, 40)
+    soon, overdue, later = (
+        posted(tenant, 3),
+        posted(tenant, -2, payment_id=None),
+        posted(tenant, 40),
+    )
     for payload in (soon, overdue, later):
         consume(app, payload)
     anne = auth(settings, tenant, "anne", "accountant", "payment-approver")
     per = auth(settings, tenant, "per", "payment-approver")
     response = client.post(
-        "/api/v1/payment-runs", headers=anne, json={"due_until": (TODAY + timedelta(days=14)).isoformat()}
+        "/api/v1/payment-runs",
+        headers=anne,
+        json={"due_until": (TODAY + timedelta(days=14)).isoformat()},
     )
     assert response.status_code == 201, response.text
     run = response.json()
     assert run["status"] == "proposed" and run["total"] == "2500.00"
-    assert [i["invoice_id"] for i in run["items"]] == [str(overdue.invoice_id), str(soon.invoice_id)]
+    assert [i["invoice_id"] for i in run["items"]] == [
+        str(overdue.invoice_id),
+        str(soon.invoice_id),
+    ]
     assert run["items"][0]["execution_date"] == TODAY.isoformat()
     assert run["not_due"] == [str(later.invoice_id)]
     again = client.post("/api/v1/payment-runs", headers=anne, json={})
@@ -467,7 +499,10 @@ def test_a_run_is_released_by_another_person_recorded_first_then_delivered(
     assert sent["file_name"] == f"{sent['message_id']}.xml" == f"{uuid.UUID(run['run_id']).hex}.xml"
     assert [p.name for p in folder.iterdir()] == [file.name]
     assert sent["files"][0]["sha256"] == hashlib.sha256(content).hexdigest()
-    assert b"<Ref>000000059</Ref>" in content and f"<Ustrd>{overdue.invoice.number}<".encode() in content
+    assert (
+        b"<Ref>000000059</Ref>" in content
+        and f"<Ustrd>{overdue.invoice.number}<".encode() in content
+    )
     FileCheck()(content)
     assert client.get(run_url, headers=per).json()["status"] == "sent"
 
@@ -487,7 +522,11 @@ def test_each_pain_version_gets_its_file_and_the_cli_exports_the_same_bytes(
 ):
     admin = auth(settings, tenant, "finn", "finance-admin")
     setup = client.get("/api/v1/payment/settings", headers=admin).json()
-    second = setup["debtor_accounts"][0] | {"id": "drift", "account": "12060543214", "pain_version": "09"}
+    second = setup["debtor_accounts"][0] | {
+        "id": "drift",
+        "account": "12060543214",
+        "pain_version": "09",
+    }
     setup["debtor_accounts"].append(second)
     assert client.put("/api/v1/payment/settings", headers=admin, json=setup).status_code == 200
     consume(app, posted(tenant, 2))  # from the default account (03)
@@ -510,8 +549,16 @@ def test_each_pain_version_gets_its_file_and_the_cli_exports_the_same_bytes(
 
     monkeypatch.setattr(app_module, "PaymentApp", lambda: app)
     out = tmp_path / "again.xml"
-    assert cli.main(["export", run["run_id"], "--tenant", tenant, "--version", "09", "--out", str(out)]) == 0
-    assert out.read_bytes() == (settings.outbox_path / tenant / versions["09"]["file_name"]).read_bytes()
+    assert (
+        cli.main(
+            ["export", run["run_id"], "--tenant", tenant, "--version", "09", "--out", str(out)]
+        )
+        == 0
+    )
+    assert (
+        out.read_bytes()
+        == (settings.outbox_path / tenant / versions["09"]["file_name"]).read_bytes()
+    )
     assert cli.main(["export", run["run_id"], "--tenant", tenant]) == 2
     assert "pick one with --version" in capsys.readouterr().err
 
@@ -540,7 +587,11 @@ def test_the_bank_answers_settle_fail_and_flag_and_a_replay_changes_nothing(
     answer = client.post("/api/v1/bank-files", headers=importer, content=status_report)
     assert answer.status_code == 200, answer.text
     assert answer.json() | {"file_name": None} == {
-        "file_name": None, "settled": 0, "failed": 1, "unmatched": 0, "unchanged": 0
+        "file_name": None,
+        "settled": 0,
+        "failed": 1,
+        "unmatched": 0,
+        "unchanged": 0,
     }
     back = book_of(app, tenant).open[str(refused.invoice_id)]
     assert "AC04" in back["last_failure"] and "avsluttet" in back["last_failure"]
@@ -559,10 +610,18 @@ def test_the_bank_answers_settle_fail_and_flag_and_a_replay_changes_nothing(
     answer = client.post("/api/v1/bank-files", headers=importer, files=files)
     assert answer.json()["settled"] == 1 and answer.json()["unmatched"] == 1
     replay = client.post("/api/v1/bank-files", headers=importer, files=files).json()
-    assert (replay["settled"], replay["failed"], replay["unmatched"], replay["unchanged"]) == (0, 0, 0, 2)
-    assert client.post("/api/v1/bank-files", headers=importer, content=status_report).json()[
-        "unchanged"
-    ] == 1
+    assert (replay["settled"], replay["failed"], replay["unmatched"], replay["unchanged"]) == (
+        0,
+        0,
+        0,
+        2,
+    )
+    assert (
+        client.post("/api/v1/bank-files", headers=importer, content=status_report).json()[
+            "unchanged"
+        ]
+        == 1
+    )
 
     unmatched = client.get("/api/v1/bank-files/unmatched", headers=importer).json()["records"]
     (record,) = unmatched
@@ -589,7 +648,9 @@ def test_the_bank_answers_settle_fail_and_flag_and_a_replay_changes_nothing(
     )
     assert big.status_code == 413
     auditor = auth(settings, tenant, "audun", "auditor")
-    assert client.post("/api/v1/bank-files", headers=auditor, content=status_report).status_code == 403
+    assert (
+        client.post("/api/v1/bank-files", headers=auditor, content=status_report).status_code == 403
+    )
 
     # The refused invoice is planned again, under a new payment id.
     again = client.post("/api/v1/payment-runs", headers=anne, json={}).json()
@@ -599,13 +660,21 @@ def test_the_bank_answers_settle_fail_and_flag_and_a_replay_changes_nothing(
 
 def test_the_bank_inbox_reads_files_and_moves_them(app, client, settings, tenant):
     consume(app, posted(tenant, 1))
-    run = client.post("/api/v1/payment-runs", headers=auth(settings, tenant, "anne", "accountant")).json()
+    run = client.post(
+        "/api/v1/payment-runs", headers=auth(settings, tenant, "anne", "accountant")
+    ).json()
     released = released_and_delivered(app, client, settings, tenant, run["run_id"])
     worker = BankWorker(app)
     folder = worker.inbox / tenant
     folder.mkdir(parents=True)
     (folder / "camt.xml").write_bytes(
-        camt054("02", camt_entry("02", camt_tx("02", end_to_end_id=released.payments[0]["payment_id"], kid="000000059")))
+        camt054(
+            "02",
+            camt_entry(
+                "02",
+                camt_tx("02", end_to_end_id=released.payments[0]["payment_id"], kid="000000059"),
+            ),
+        )
     )
     (folder / "junk.xml").write_bytes(b"<nothing/>")
     outcomes = {o.path.name: o for o in worker.read_inbox(now=9e12)}
@@ -669,7 +738,8 @@ def test_runs_belong_to_their_tenant(app, client, settings, tenant):
     order = app.repository.get(uuid.UUID(run.payments[0]["invoice_id"]))
     assert isinstance(order, PaymentOrder) and order.held_reason is None
     for_other = client.get(
-        f"/api/v1/payment-runs/{run.id}", headers=auth(settings, "someone-else", "anne", "accountant")
+        f"/api/v1/payment-runs/{run.id}",
+        headers=auth(settings, "someone-else", "anne", "accountant"),
     )
     assert for_other.status_code == 404
     unknown = client.get(
