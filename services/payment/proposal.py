@@ -146,7 +146,11 @@ def plan_run(
             cost_of_capital=setup.cost_of_capital,
         )
         planned = list(proposal.payments())
-        results = check_run(to_release(p, by_id[p.invoice_id], history) for p in planned)
+        # An invoice a credit settles in full is checked too: it is settled by this run.
+        by_credit = [p for account in proposal.accounts for p in account.settled_by_credit]
+        results = check_run(
+            to_release(p, by_id[p.invoice_id], history) for p in (*planned, *by_credit)
+        )
         newly = {r.invoice_id: r.findings for r in results if not r.may_release}
         if not newly:
             break
@@ -160,7 +164,7 @@ def plan_run(
             payment_data(p, by_id[p.invoice_id], warnings.get(p.invoice_id, ())) for p in planned
         ),
         settled_by_credit=tuple(
-            payment_data(p, by_id[p.invoice_id], ())
+            payment_data(p, by_id[p.invoice_id], warnings.get(p.invoice_id, ()))
             for account in proposal.accounts
             for p in account.settled_by_credit
         ),

@@ -142,7 +142,7 @@ def bring_to_payment(env: TestEnv, documents: dict[str, bytes]) -> dict[str, str
         wait_status(env, invoice_id, "awaiting-approval")
         approved = post(env, f"/api/v1/invoices/{invoice_id}/approve", kari)
         assert approved.status_code == 200, f"{name}: {approved.text}"
-    for name, invoice_id in ids.items():
+    for invoice_id in ids.values():
         wait_status(env, invoice_id, "posted")
     wait_for(
         lambda: all(

@@ -172,6 +172,22 @@ def test_a_stopped_payment_gives_its_credit_to_the_suppliers_next_invoice():
     assert plan.held[0]["findings"][0]["code"] == "FP-PAY-01"
 
 
+def test_an_invoice_a_credit_would_settle_in_full_is_checked_too():
+    bad_kid = item(payment_id="000000058", payable_amount=Decimal("100.00"))
+    later = item(payment_id="000000067", number="INV-2", due_date=TODAY + timedelta(days=12))
+    credit = item(kind="credit-note", payable_amount=Decimal("150.00"), payment_id=None)
+    plan = plan_run(
+        [bad_kid, later, credit],
+        setup=SETUP,
+        now=NOW,
+        horizon=TODAY + timedelta(days=14),
+        history=History({"974760673": ["86011117947"]}),
+    )
+    assert [h["invoice_id"] for h in plan.held] == [bad_kid.invoice_id]
+    assert plan.settled_by_credit == ()
+    assert [p["amount"] for p in plan.payments] == ["1100.00"]
+
+
 def test_a_payment_already_sent_is_not_paid_again():
     sent = {"invoice_id": "other", "supplier_id": "974760673", "invoice_number": "INV-1"}
     plan = plan_run(
