@@ -356,7 +356,6 @@ class PaymentRun(Aggregate):
         self.file_name: str | None = None
         self.files: list[Data] = []
         self.cancelled_by: str | None = None
-        self.delivery_error: str | None = None
 
     @property
     def total(self) -> Decimal:
@@ -458,8 +457,3 @@ class PaymentRun(Aggregate):
         meta: Meta,
     ) -> None:
         self.status = SENT
-        self.__dict__["delivery_error"] = None
-
-    def delivery_failed(self, reason: str) -> None:
-        """Not an event: the next delivery attempt repeats the recorded files."""
-        self.__dict__["delivery_error"] = reason

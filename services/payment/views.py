@@ -60,7 +60,6 @@ def run_view(run: PaymentRun) -> Data:
         "files": [
             {k: f[k] for k in ("version", "message_id", "file_name", "sha256")} for f in run.files
         ],
-        "delivery_error": run.delivery_error,
         "horizon": plan.get("horizon"),
         "accounts": [
             {

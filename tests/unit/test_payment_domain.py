@@ -301,3 +301,23 @@ def test_known_accounts_are_learned_once_and_confirmed_with_who():
     assert not accounts.learn("974760673", "NO9386011117947", "p2", TODAY, META)  # same, as IBAN
     assert accounts.confirm("974760673", "12060543214", "per", "ringt", date(2026, 3, 3), META)
     assert [a["source"] for a in accounts.known["974760673"]] == ["settled", "confirmed"]
+
+
+def test_runs_recorded_before_the_new_fields_still_load():
+    import json
+
+    from eventsourcing.application import Application
+    from eventsourcing.persistence import StoredEvent
+
+    mapper = Application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
+    run = PaymentRun(
+        run_id=uuid4(), tenant_id="t", payments=[], proposed_by="a", proposed_at="x", meta={}
+    )
+    stored = mapper.to_stored_event(run.collect_events()[0])
+    state = json.loads(stored.state)
+    del state["plan"]  # an event recorded before proposals kept their plan
+    old = StoredEvent(
+        stored.originator_id, stored.originator_version, stored.topic, json.dumps(state).encode()
+    )
+    loaded = mapper.to_domain_event(old).mutate(None)
+    assert (loaded.plan, loaded.files, loaded.status) == ({}, [], "proposed")
