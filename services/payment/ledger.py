@@ -196,46 +196,32 @@ class SupplierAccounts(Aggregate):
         """A settled payment makes its account known; False if it was known already."""
         if not supplier_id or not account or self.knows(supplier_id, account):
             return False
-        self._learned(
-            supplier_id=supplier_id,
-            account=account,
-            payment_id=payment_id,
-            on=on.isoformat(),
-            meta=meta,
-        )
+        self._learned(supplier_id, account, payment_id, on.isoformat(), meta)
         return True
 
     @event("AccountLearned")
     def _learned(
         self, supplier_id: str, account: str, payment_id: str, on: str, meta: Meta
     ) -> None:
-        entry = {"account": account, "source": "settled", "by": payment_id, "on": on}
-        self.known[supplier_id] = [*self.known.get(supplier_id, []), entry]
+        self._add(
+            supplier_id, {"account": account, "source": "settled", "by": payment_id, "on": on}
+        )
 
     def confirm(
         self, supplier_id: str, account: str, confirmed_by: str, note: str, on: date, meta: Meta
     ) -> bool:
+        """A person confirms the supplier uses the account (e.g. by phone), saying how."""
         if self.knows(supplier_id, account):
             return False
-        self._confirmed(
-            supplier_id=supplier_id,
-            account=account,
-            confirmed_by=confirmed_by,
-            note=note,
-            on=on.isoformat(),
-            meta=meta,
-        )
+        self._confirmed(supplier_id, account, confirmed_by, note, on.isoformat(), meta)
         return True
 
     @event("AccountConfirmed")
     def _confirmed(
         self, supplier_id: str, account: str, confirmed_by: str, note: str, on: str, meta: Meta
     ) -> None:
-        entry = {
-            "account": account,
-            "source": "confirmed",
-            "by": confirmed_by,
-            "on": on,
-            "note": note,
-        }
+        entry = {"account": account, "source": "confirmed", "by": confirmed_by, "on": on}
+        self._add(supplier_id, entry | {"note": note})
+
+    def _add(self, supplier_id: str, entry: Data) -> None:
         self.known[supplier_id] = [*self.known.get(supplier_id, []), entry]
