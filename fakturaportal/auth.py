@@ -37,6 +37,9 @@ class Principal:
     tenant: str
     user: str
     roles: frozenset[str] = field(default_factory=frozenset)
+    supplier_orgnr: str | None = None
+    """For a supplier's user: the organisation number of the supplier they act for (the
+    `supplier_orgnr` claim); a supplier sees and acts on that supplier's invoices only."""
 
     def has_any(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -53,6 +56,7 @@ def issue_dev_token(
     user: str,
     roles: list[str],
     ttl_seconds: int = 8 * 3600,
+    supplier_orgnr: str | None = None,
 ) -> str:
     if settings.jwt_secret is None:
         raise AuthError("FP_JWT_SECRET is not set: run `make run` once, or export it")
@@ -71,6 +75,8 @@ def issue_dev_token(
         "iat": now,
         "exp": now + ttl_seconds,
     }
+    if supplier_orgnr:
+        claims["supplier_orgnr"] = supplier_orgnr
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
 
@@ -111,7 +117,12 @@ def verify(token: str, settings: CommonSettings) -> Principal:
         raise AuthError("token has no tenant claim")
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise AuthError("roles claim must be a list of strings")
-    return Principal(tenant=tenant, user=str(claims["sub"]), roles=frozenset(roles))
+    supplier = claims.get("supplier_orgnr")
+    if supplier is not None and not isinstance(supplier, str):
+        raise AuthError("supplier_orgnr claim must be a string")
+    return Principal(
+        tenant=tenant, user=str(claims["sub"]), roles=frozenset(roles), supplier_orgnr=supplier
+    )
 
 
 _bearer = HTTPBearer(auto_error=False)

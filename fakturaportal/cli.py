@@ -45,6 +45,7 @@ def cmd_dev_token(args: argparse.Namespace) -> int:
                 user=args.user,
                 roles=args.role,
                 ttl_seconds=args.ttl,
+                supplier_orgnr=args.supplier_orgnr,
             )
         )
     except AuthError as exc:
@@ -177,6 +178,13 @@ def cmd_posting(args: argparse.Namespace) -> int:
     return posting_main(args.rest)
 
 
+def cmd_payments(args: argparse.Namespace) -> int:
+    """`payments export|import`: payment files in and out (see services/payment/cli.py)."""
+    from services.payment.cli import main as payments_main
+
+    return payments_main(args.rest)
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     """Run the intake capture on a local file and print the canonical invoice."""
     from services.intake.capture import CaptureRefused, capture_document, capture_scanned
@@ -278,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--user", required=True)
     token.add_argument("--role", action="append", required=True, help="repeat for several roles")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 h)")
+    token.add_argument(
+        "--supplier-orgnr", default=None, help="for a supplier's user: the supplier's orgnr"
+    )
     token.set_defaults(func=cmd_dev_token)
     sub.add_parser("migrate", help="create topics, event tables and guards").set_defaults(
         func=cmd_migrate
@@ -311,6 +322,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     posting.add_argument("rest", nargs=argparse.REMAINDER)
     posting.set_defaults(func=cmd_posting)
+    payments = sub.add_parser(
+        "payments",
+        help="export a released run's pain.001, import pain.002/camt.054",
+        add_help=False,
+    )
+    payments.add_argument("rest", nargs=argparse.REMAINDER)
+    payments.set_defaults(func=cmd_payments)
     sub.add_parser(
         "init-local", help="create .data/local.env with fresh local secrets"
     ).set_defaults(func=lambda a: print(ensure_local_env()) or 0)
@@ -321,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["posting"]:  # its own parser, options and --help included
         return cmd_posting(argparse.Namespace(rest=argv[1:]))
+    if argv[:1] == ["payments"]:
+        return cmd_payments(argparse.Namespace(rest=argv[1:]))
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 

@@ -24,6 +24,7 @@ DEMO_USERS: dict[str, list[str]] = {
 }
 
 UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -128,25 +129,43 @@ def demo_invoice(
     currency: str = "NOK",
     nok_rate: Decimal | None = None,
     buyer_reference: str | None = "kari",
+    due: date | None = None,
+    kid: str | None = None,
+    account: str | None = None,
+    bic: str | None = None,
+    payment_terms: str | None = None,
+    prepaid: Decimal | None = None,
+    credit_note_for: str | None = None,
 ) -> bytes:
     """An EHF Billing 3.0 invoice with 25 % VAT, a KID and a Norwegian account; `order` is the
     purchase order it refers to (BT-13). In another `currency` it states its VAT in NOK too
     (BT-6, BT-111) at `nok_rate`, as a Norwegian buyer's invoice must. `buyer_reference` is
-    'Deres ref' (BT-10); without it the invoice needs an `order`."""
+    'Deres ref' (BT-10); without it the invoice needs an `order`.
+
+    For the payment tests: `due` (BT-9, default issued + 14 days), `kid` (BT-83, default a MOD10
+    KID of the number; "" for none), `account` and `bic` (BT-84, BT-86; default the supplier's),
+    `payment_terms` (BT-20), `prepaid` (BT-113, paid already: the payable amount is less), and
+    `credit_note_for`: a credit note (UBL CreditNote 381) crediting that invoice number."""
     if currency != "NOK" and nok_rate is None:
         raise ValueError("an invoice in another currency needs nok_rate for its VAT in NOK")
     issued = issued or date.today()
+    due = due or issued + timedelta(days=14)
+    kid = kid_for(number) if kid is None else kid
+    credit = credit_note_for is not None
+    document = CREDIT_NOTE if credit else UBL_INVOICE
+    kind = "CreditNote" if credit else "Invoice"
     items = [x if isinstance(x, DemoLine) else DemoLine(x[0], Decimal("1"), x[1]) for x in lines]
     net = sum((item.amount for item in items), Decimal("0"))
     vat = (net * Decimal("0.25")).quantize(Decimal("0.01"))
-    nsmap: Any = {None: UBL_INVOICE, "cbc": CBC, "cac": CAC}
-    root = etree.Element(f"{{{UBL_INVOICE}}}Invoice", nsmap=nsmap)
+    nsmap: Any = {None: document, "cbc": CBC, "cac": CAC}
+    root = etree.Element(f"{{{document}}}{kind}", nsmap=nsmap)
     _add(root, CBC, "CustomizationID", CUSTOMIZATION)
     _add(root, CBC, "ProfileID", PROFILE)
     _add(root, CBC, "ID", f"DEMO-{number}")
     _add(root, CBC, "IssueDate", issued.isoformat())
-    _add(root, CBC, "DueDate", (issued + timedelta(days=14)).isoformat())
-    _add(root, CBC, "InvoiceTypeCode", "380")
+    if not credit:
+        _add(root, CBC, "DueDate", due.isoformat())
+    _add(root, CBC, f"{kind}TypeCode", "381" if credit else "380")
     _add(root, CBC, "DocumentCurrencyCode", currency)
     if currency != "NOK":
         _add(root, CBC, "TaxCurrencyCode", "NOK")
@@ -154,12 +173,23 @@ def demo_invoice(
         _add(root, CBC, "BuyerReference", buyer_reference)
     if order:
         _add(_add(root, CAC, "OrderReference"), CBC, "ID", order)
+    if credit_note_for:
+        reference = _add(_add(root, CAC, "BillingReference"), CAC, "InvoiceDocumentReference")
+        _add(reference, CBC, "ID", credit_note_for)
     _party(root, "AccountingSupplierParty", supplier)
     _party(root, "AccountingCustomerParty", BUYER)
     means = _add(root, CAC, "PaymentMeans")
     _add(means, CBC, "PaymentMeansCode", "30")
-    _add(means, CBC, "PaymentID", kid_for(number))
-    _add(_add(means, CAC, "PayeeFinancialAccount"), CBC, "ID", supplier.account)
+    if credit:
+        _add(means, CBC, "PaymentDueDate", due.isoformat())
+    if kid:
+        _add(means, CBC, "PaymentID", kid)
+    payee = _add(means, CAC, "PayeeFinancialAccount")
+    _add(payee, CBC, "ID", account or supplier.account)
+    if bic:
+        _add(_add(payee, CAC, "FinancialInstitutionBranch"), CBC, "ID", bic)
+    if payment_terms:
+        _add(_add(root, CAC, "PaymentTerms"), CBC, "Note", payment_terms)
     tax_total = _add(root, CAC, "TaxTotal")
     _add(tax_total, CBC, "TaxAmount", f"{vat:.2f}", currencyID=currency)
     sub = _add(tax_total, CAC, "TaxSubtotal")
@@ -173,17 +203,28 @@ def demo_invoice(
         in_nok = (vat * nok_rate).quantize(Decimal("0.01"))
         _add(_add(root, CAC, "TaxTotal"), CBC, "TaxAmount", f"{in_nok:.2f}", currencyID="NOK")
     totals = _add(root, CAC, "LegalMonetaryTotal")
-    for tag, amount in (
+    amounts = [
         ("LineExtensionAmount", net),
         ("TaxExclusiveAmount", net),
         ("TaxInclusiveAmount", net + vat),
-        ("PayableAmount", net + vat),
-    ):
+    ]
+    if prepaid is not None:
+        amounts.append(("PrepaidAmount", prepaid))
+    amounts.append(("PayableAmount", net + vat - (prepaid or Decimal("0"))))
+    for tag, amount in amounts:
         _add(totals, CBC, tag, f"{amount:.2f}", currencyID=currency)
+    line_tag, quantity_tag = (
+        ("CreditNoteLine", "CreditedQuantity")
+        if credit
+        else (
+            "InvoiceLine",
+            "InvoicedQuantity",
+        )
+    )
     for index, demo_line in enumerate(items, start=1):
-        line = _add(root, CAC, "InvoiceLine")
+        line = _add(root, CAC, line_tag)
         _add(line, CBC, "ID", str(index))
-        _add(line, CBC, "InvoicedQuantity", f"{demo_line.quantity}", unitCode="EA")
+        _add(line, CBC, quantity_tag, f"{demo_line.quantity}", unitCode="EA")
         _add(line, CBC, "LineExtensionAmount", f"{demo_line.amount:.2f}", currencyID=currency)
         if demo_line.order_line:
             _add(_add(line, CAC, "OrderLineReference"), CBC, "LineID", demo_line.order_line)

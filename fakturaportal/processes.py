@@ -33,7 +33,7 @@ PROCESSES: tuple[ProcessSpec, ...] = tuple(
         ("validation", ("api", "consumer", "relay")),
         ("posting", ("api", "consumer", "relay", "exporter", "trainer")),
         ("approval", ("api", "consumer", "relay", "scheduler")),
-        ("payment", ("api", "consumer", "relay")),
+        ("payment", ("api", "consumer", "relay", "bank")),
         ("audit", ("api", "consumer")),
         ("portal", ("api",)),
     )

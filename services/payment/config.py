@@ -5,6 +5,8 @@ Every payment file is checked against the official XSD that ships with the proje
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, model_validator
@@ -63,12 +65,23 @@ class PaymentSettings(BaseSettings):
     """Per-tenant debtors as JSON (`{"tenant": {"name":…, "orgnr":…, "account":…, "bic":…}}`);
     a tenant not named here pays with the `debtor_*` company above."""
     horizon_days: int = 14
-    """A run without `due_until` takes the items due within this many days."""
+    """A run without a horizon takes the items due within this many days (tenant setup wins)."""
+    clock_offset_hours: float = 0.0
+    """Shifts the service's clock (tests and demos of planning); 0 in production."""
+    inbox_dir: Path | None = None
+    """The bank's answers (pain.002, camt.054) as files, `<inbox>/<tenant>/<file>`; default
+    `FP_DATA_DIR/bank-inbox`."""
+    poll_seconds: float = 2.0
+    """How often the bank worker looks for released runs to deliver and files in the inbox."""
+    max_bank_file_bytes: int = 10 * 1024 * 1024
 
     @model_validator(mode="after")
     def _valid_default_debtor(self) -> PaymentSettings:
         self.debtor_for("")
         return self
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(hours=self.clock_offset_hours)
 
     def debtor_for(self, tenant_id: str) -> Debtor:
         named = self.debtors.get(tenant_id)

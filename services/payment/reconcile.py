@@ -27,6 +27,10 @@ from typing import Literal
 from services.payment.bankfiles import BankRecord
 
 PaymentState = Literal["sent", "settled", "failed"]
+DUPLICATE_MESSAGE = frozenset({"DU01"})
+"""Group-level reasons that refuse a file as a copy of one already received: the file we resend
+after a crash between delivery and its record carries the same MsgId, and its refusal says
+nothing about the payments of the first."""
 OutcomeKind = Literal["settled", "failed", "unchanged", "unmatched"]
 
 
@@ -155,6 +159,14 @@ def _apply(record: BankRecord, payment: SentPayment) -> Outcome:
             )
         return Outcome("settled", record, payment, "settled by the bank")
     if record.status == "rejected":
+        if record.level == "group" and record.reason_code in DUPLICATE_MESSAGE:
+            return Outcome(
+                "unchanged",
+                record,
+                payment,
+                f"the bank refused a resent copy of message {record.original_message_id} "
+                "(duplicate MsgId); the original file's payments stand",
+            )
         if payment.state == "failed":
             return Outcome("unchanged", record, payment, "already failed")
         reason = record.reason_text or record.reason_code or "rejected by the bank (no reason)"

@@ -103,20 +103,25 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
             request, portal.service_url_audit, f"/api/v1/invoices/{invoice_id}/history"
         )
 
-    @router.post("/api/v1/payment-runs", tags=["payment"])
-    async def propose_run(request: Request) -> Response:
-        return await proxy.forward(request, portal.service_url_payment, "/api/v1/payment-runs")
-
-    @router.get("/api/v1/payment-runs/{run_id}", tags=["payment"])
-    async def get_run(run_id: UUID, request: Request) -> Response:
-        return await proxy.forward(
-            request, portal.service_url_payment, f"/api/v1/payment-runs/{run_id}"
-        )
-
-    @router.post("/api/v1/payment-runs/{run_id}/approve", tags=["payment"])
-    async def approve_run(run_id: UUID, request: Request) -> Response:
-        return await proxy.forward(
-            request, portal.service_url_payment, f"/api/v1/payment-runs/{run_id}/approve"
+    for path, method in (
+        ("/api/v1/payment-runs", "POST"),
+        ("/api/v1/payment-runs/{run_id}", "GET"),
+        ("/api/v1/payment-runs/{run_id}/approve", "POST"),
+        ("/api/v1/payment-runs/{run_id}/cancel", "POST"),
+        ("/api/v1/payment/settings", "GET"),
+        ("/api/v1/payment/settings", "PUT"),
+        ("/api/v1/payment/settings/history", "GET"),
+        ("/api/v1/payment/items", "GET"),
+        ("/api/v1/payment/items/{invoice_id}", "GET"),
+        ("/api/v1/payment/suppliers/{orgnr}/accounts", "GET"),
+        ("/api/v1/payment/suppliers/{orgnr}/accounts", "PUT"),
+        ("/api/v1/invoices/{invoice_id}/early-payment", "POST"),
+        ("/api/v1/bank-files", "POST"),
+        ("/api/v1/bank-files/unmatched", "GET"),
+        ("/api/v1/bank-files/unmatched/{key}/resolve", "POST"),
+    ):
+        router.add_api_route(
+            path, _forwarder(proxy, portal.service_url_payment), methods=[method], tags=["payment"]
         )
 
     return router

@@ -7,7 +7,7 @@ from fastapi import HTTPException, Request, Response
 
 from fakturaportal.telemetry import current_traceparent
 
-FORWARDED_HEADERS = ("authorization", "content-type", "accept", "accept-language")
+FORWARDED_HEADERS = ("authorization", "content-type", "accept", "accept-language", "x-file-name")
 
 
 class ServiceProxy:

@@ -52,6 +52,7 @@ def summarise(invoice: CanonicalInvoice) -> InvoiceSummary:
         seller_vat_id=invoice.seller.vat_id,
         payment_id=invoice.payment_id,
         payment_account=invoice.payment_account,
+        payment_bic=invoice.payment_bic,
         buyer_reference=invoice.buyer_reference,
         payment_terms=invoice.payment_terms,
         nok_rate=nok_rate(invoice),

@@ -235,6 +235,9 @@ class InvoiceSummary(BaseModel):
     seller_vat_id: str | None
     payment_id: str | None = Field(description="KID, when the supplier gave one.")
     payment_account: str | None
+    payment_bic: str | None = Field(
+        default=None, description="The payee's bank (BIC, BT-86), e.g. for a foreign IBAN."
+    )
     buyer_reference: str | None = Field(default=None, description="'Deres ref' (BT-10).")
     payment_terms: str | None = Field(
         default=None, description="Payment terms as written (BT-20), e.g. an early discount."
@@ -401,12 +404,21 @@ class PaymentSent(EventPayload):
     file_name: str
     released_by: str
     sent_at: datetime
+    payment_information_id: str | None = Field(
+        default=None, description="PmtInf/PmtInfId of the payment's block in the file."
+    )
+    pain_version: str | None = Field(
+        default=None, description="The file's ISO 20022 message: pain.001.001.03 or .09."
+    )
 
 
 class PaymentSettled(EventPayload):
     payment_id: str
     booking_date: date
     amount: Decimal
+    bank_reference: str | None = Field(
+        default=None, description="The bank's reference of the booking (camt.054 AcctSvcrRef)."
+    )
 
 
 class PaymentFailed(EventPayload):

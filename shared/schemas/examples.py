@@ -101,7 +101,7 @@ INVOICE_APPROVED_ENVELOPE = Envelope(
 PAYMENT_SENT = PaymentSent(
     invoice_id=INVOICE_ID,
     tenant_id=TENANT_ID,
-    payment_id="FP2025031400017",
+    payment_id="3c9e0f6b8d2a5e714b6f1a0c9d8e7f21",
     run_id=UUID("a7d3e915-2c4b-4f80-8e6a-1b9c5d2f7e48"),
     amount=Decimal("17500.00"),
     currency="NOK",
@@ -109,10 +109,12 @@ PAYMENT_SENT = PaymentSent(
     creditor_name=SUPPLIER_NAME,
     creditor_account=SUPPLIER_ACCOUNT,
     kid=KID,
-    message_id="FP-PAIN001-20250314-0003",
-    file_name="pain001_20250314_0003.xml",
+    message_id="a7d3e9152c4b4f808e6a1b9c5d2f7e48",
+    file_name="a7d3e9152c4b4f808e6a1b9c5d2f7e48.xml",
     released_by="lise.berg@fjordvikbygg.no",
     sent_at=datetime(2025, 3, 14, 13, 5, 27, tzinfo=UTC),
+    payment_information_id="a7d3e9152c4b4f808e6a1b9c5d2f7e-1",
+    pain_version="pain.001.001.03",
 )
 
 PAYMENT_SENT_ENVELOPE = Envelope(

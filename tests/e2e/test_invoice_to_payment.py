@@ -19,8 +19,7 @@ from pydantic import SecretStr
 from fakturaportal.demo import demo_invoice
 from fakturaportal.settings import REPO_ROOT
 from services.intake.app import IntakeApp
-from tests.conftest import SHARED_DATA
-from tests.e2e.system import MAX_UPLOAD, PORTAL, SERVICE_ROLE, token
+from tests.e2e.system import MAX_UPLOAD, PORTAL, SERVICE_ROLE, token, unique_demo
 from tests.infra import TestEnv, read_topic, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -28,14 +27,13 @@ SCHEMAS = REPO_ROOT / "shared" / "schemas" / "generated"
 
 
 def sample_invoice() -> tuple[str, bytes]:
-    """The official Norwegian EHF example when ../shared/data is there, else our own demo invoice."""
-    official = SHARED_DATA / "ehf" / "ehf-examples" / "ehf-3-faktura-1.xml"
-    if official.exists():
-        return official.name, official.read_bytes()
-    print(
-        "../shared/data not present: using the generated demo invoice instead of the official sample"
-    )
-    return "demo.xml", demo_invoice(4242)
+    """A generated demo invoice the payment checks let through.
+
+    The official Norwegian EHF example (`../shared/data/ehf/ehf-examples/ehf-3-faktura-1.xml`)
+    goes from upload to posted as well, but it is not payable as it stands: its KID fails both
+    check digits (FP-PAY-01) and its payable amount is less than its gross (a prepaid amount,
+    FP-PAY-06), so a payment proposal rightly holds it with those findings."""
+    return "demo.xml", unique_demo(4242)
 
 
 def status_of(env: TestEnv, invoice_id: str, headers: dict[str, str]) -> dict:

@@ -61,7 +61,7 @@ ARCHIVE_USERS = {
     "validation-consumer",
     "portal-api",
 }
-OUTBOX_USERS = {"payment-api", "payment-consumer"}
+OUTBOX_USERS = {"payment-api", "payment-consumer", "payment-bank"}
 AUTOSCALED = {"portal-api", "intake-api"}
 
 Doc = dict[str, Any]
@@ -490,7 +490,7 @@ def test_log_followers_run_exactly_one_replica(rendered: tuple[str, list[Doc]]) 
     """The exporter follows posting's event log as a relay does, and one trainer publishes
     model versions: two of either would race."""
     _, docs = rendered
-    for name in ("posting-exporter", "posting-trainer"):
+    for name in ("posting-exporter", "posting-trainer", "payment-bank"):
         deployment = of_kind(docs, "Deployment")[name]
         assert deployment["spec"].get("replicas") == 1, name
         assert deployment["spec"].get("strategy") == {"type": "Recreate"}, name
