@@ -12,11 +12,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from fakturaportal.auth import CurrentUser, require_roles
+from fakturaportal.auth import CurrentUser, Principal, require_roles
 from fakturaportal.http import read_limited
 from services.intake.app import CorrectionRefused, IntakeApp, Registration
 from services.intake.capture import XML, CaptureRefused, CaptureResult, capture_document
 from services.intake.config import IntakeSettings
+from services.intake.domain import IntakeCase
 from services.intake.extract_json import FIELD_NAMES
 from services.intake.preview import PreviewRefused, first_page_png
 from services.intake.sandbox import SandboxRefused, run_isolated
@@ -109,13 +110,17 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
         )
         return _answer([reg.as_dict()])
 
-    @router.get("/invoices/{invoice_id}/original")
-    def original(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
-        """The original's metadata and what was captured from it (fields and lines)."""
+    def readable(user: Principal, invoice_id: UUID) -> IntakeCase:
         require_roles(user, *READERS)
         case = app.case_of(user.tenant, invoice_id)
         if case is None:
             raise HTTPException(404, "invoice not found")
+        return case
+
+    @router.get("/invoices/{invoice_id}/original")
+    def original(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
+        """The original's metadata and what was captured from it (fields and lines)."""
+        case = readable(user, invoice_id)
         return {
             "invoice_id": str(invoice_id),
             "channel": case.channel,
@@ -129,10 +134,7 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
     @router.get("/invoices/{invoice_id}/original/file")
     def original_file(invoice_id: UUID, user: CurrentUser) -> Response:
         """The archived bytes as they came, as a download (never rendered inline by a browser)."""
-        require_roles(user, *READERS)
-        case = app.case_of(user.tenant, invoice_id)
-        if case is None:
-            raise HTTPException(404, "invoice not found")
+        case = readable(user, invoice_id)
         name = re.sub(r"[^A-Za-z0-9._-]", "_", case.document.get("filename") or "original")
         return Response(
             app.archive.read(case.document["sha256"]),
@@ -147,10 +149,7 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
     @router.get("/invoices/{invoice_id}/original/preview.png")
     async def preview(invoice_id: UUID, user: CurrentUser) -> Response:
         """The first page as a PNG (PDF, photo or scan), drawn in the sandbox; 415 for XML."""
-        require_roles(user, *READERS)
-        case = app.case_of(user.tenant, invoice_id)
-        if case is None:
-            raise HTTPException(404, "invoice not found")
+        case = readable(user, invoice_id)
         data = app.archive.read(case.document["sha256"])
         try:
             png = await run_in_threadpool(

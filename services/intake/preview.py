@@ -56,7 +56,7 @@ def _pdf_first_page(data: bytes, width: int) -> Image.Image:
             except OcrRefused as exc:
                 raise PreviewRefused(str(exc)) from exc
             bitmap = page.render(scale=scale, fill_color=(255, 255, 255, 255))
-            image = bitmap.to_pil().copy()
+            image: Image.Image = bitmap.to_pil().copy()
             bitmap.close()
             return image
         finally:
