@@ -182,8 +182,8 @@ def test_a_suppliers_invoices(settings: CommonSettings, app: AuditApp, feeder: F
         projector.close()
     mine = list_supplier_statuses(settings, "initech", ["923456783"], registered_by="siri")
     assert [r["invoice_id"] for r in mine] == [str(unread), str(read)]
-    assert [r["invoice_id"] for r in list_supplier_statuses(settings, "initech", ["923456783"])] == [
-        str(read)
-    ]
+    assert [
+        r["invoice_id"] for r in list_supplier_statuses(settings, "initech", ["923456783"])
+    ] == [str(read)]
     assert list_supplier_statuses(settings, "initech", ["974760673"], registered_by="ola") == []
     assert list_supplier_statuses(settings, "acme-other", ["923456783"], registered_by="siri") == []

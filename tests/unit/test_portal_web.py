@@ -22,7 +22,7 @@ from services.portal.web.directory import Directory, Person
 from services.portal.web.links import LinkRefused, LinkSigner, MemoryUsedLinks
 from services.portal.web.session import SessionCodec, anonymous, signed_in
 from services.portal.web.stages import rejection_reasons, timeline
-from services.portal.web.ui import Web, install, money
+from services.portal.web.ui import Web, install, local_time, money
 
 NOW = 1_900_000_000
 
@@ -59,6 +59,12 @@ def test_language_from_query_cookie_then_browser(query, cookie, header, expected
 def test_translator_fills_in_values():
     assert i18n.translator("en")("inbox.count", count=3) == "3 waiting"
     assert i18n.translator("xx")("logout") == "Logg ut"
+
+
+def test_times_are_oslo_time():
+    assert local_time("2026-11-28T13:05:00+00:00") == "2026-11-28 14:05"
+    assert local_time("2026-07-01T10:00:00") == "2026-07-01 12:00"
+    assert local_time("later") == "later"
 
 
 def test_money_is_norwegian_and_exact():

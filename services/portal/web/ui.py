@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -28,6 +30,7 @@ from services.portal.web.session import COOKIE, SECURE_COOKIE, Session, SessionC
 
 HERE = Path(__file__).parent
 NBSP = "\u00a0"
+OSLO = ZoneInfo("Europe/Oslo")
 SUPPLIER_ROLES = ("supplier",)
 APPROVER_ROLES = ("attestant", "budget-holder", "finance-admin", "payment-approver", "accountant")
 """Who gets the approver's pages: everyone the approval inbox serves."""
@@ -96,6 +99,7 @@ class Web:
             lstrip_blocks=True,
         )
         self.env.filters["money"] = money
+        self.env.filters["local_time"] = local_time
 
     # -- the request ----------------------------------------------------------------------------
 
@@ -215,6 +219,17 @@ def money(value: Any, currency: str | None = None) -> str:
         return str(escape(value))
     text = whole.replace(",", NBSP) + "," + cents
     return f"{text}{NBSP}{currency}" if currency else text
+
+
+def local_time(value: Any) -> str:
+    """A stored UTC time as Norwegians read it: 2026-11-28 14:05 (Oslo time)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(OSLO).strftime("%Y-%m-%d %H:%M")
 
 
 def install(http: FastAPI, web: Web) -> None:
