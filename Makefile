@@ -7,7 +7,7 @@ FP := $(VENV)/bin/fakturaportal
 PORT_BASE ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: help run stop test install system venv kafka-jars infra migrate up down status demo lint typecheck unit contract integration e2e schemas clean magic-link screenshots
+.PHONY: help run stop test install system venv kafka-jars infra migrate up down status demo lint typecheck unit contract integration e2e schemas clean magic-link screenshots portal-demo
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ lint: venv ## ruff, and mypy --strict on the domain code and the shared plumbing
 
 test: install lint infra migrate ## lint, then the whole suite: unit, contract, integration, end-to-end
 	@$(VENV)/bin/pytest -ra
+
+portal-demo: ## give the demo tenant's people e-mail addresses, so they can log in to the web UI
+	@$(PY) -m services.portal.web.demo_people --port-base $(PORT_BASE)
 
 magic-link: ## print the newest login link from the local mail folder (TO=address to choose)
 	@$(PY) -m services.portal.web.newest_link $(if $(TO),--to $(TO))
