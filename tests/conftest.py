@@ -6,6 +6,11 @@ from pathlib import Path
 
 import pytest
 
+# One running system per test session, shared by the end-to-end and the browser tests (a
+# session fixture imported by two conftests would start it twice, on the same ports).
+from tests.e2e.system import system  # noqa: F401 - session fixture
+from tests.infra import test_env  # noqa: F401 - session fixture
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 

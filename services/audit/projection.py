@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -57,6 +57,8 @@ DDL = (
         PRIMARY KEY (tenant_id, invoice_id))""",
     """CREATE INDEX IF NOT EXISTS invoice_status_recent
         ON invoice_status (tenant_id, updated_at DESC, invoice_id)""",
+    """CREATE INDEX IF NOT EXISTS invoice_status_supplier
+        ON invoice_status (tenant_id, (data->>'supplier_orgnr'), updated_at DESC)""",
     """CREATE TABLE IF NOT EXISTS invoice_status_position (
         projection text   PRIMARY KEY,
         position   bigint NOT NULL)""",
@@ -286,6 +288,29 @@ def list_statuses(
                 "SELECT data FROM invoice_status WHERE tenant_id = %s "
                 "ORDER BY updated_at DESC, invoice_id LIMIT %s",
                 (tenant_id, limit),
+            ).fetchall()
+        except errors.UndefinedTable:
+            return []
+    return [cast(dict[str, Any], r[0]) for r in rows]
+
+
+def list_supplier_statuses(
+    settings: CommonSettings,
+    tenant_id: str,
+    orgnrs: Sequence[str],
+    registered_by: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """One supplier's invoices to the tenant, newest first: those whose seller orgnr is one of
+    `orgnrs`, and those `registered_by` sent that are not read yet (no seller orgnr so far)."""
+    with connect(settings, autocommit=True) as conn:
+        try:
+            rows = conn.execute(
+                "SELECT data FROM invoice_status WHERE tenant_id = %s AND ("
+                "data->>'supplier_orgnr' = ANY(%s) OR (data->>'supplier_orgnr' IS NULL "
+                "AND data->>'registered_by' = %s)) "
+                "ORDER BY updated_at DESC, invoice_id LIMIT %s",
+                (tenant_id, list(orgnrs), registered_by, limit),
             ).fetchall()
         except errors.UndefinedTable:
             return []

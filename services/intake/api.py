@@ -1,4 +1,5 @@
-"""Intake API: uploads (`POST /api/v1/invoices`) and the Peppol access point's webhook."""
+"""Intake API: uploads (`POST /api/v1/invoices`), the Peppol access point's webhook, and the
+archived original of an invoice for the people who decide on it."""
 
 from __future__ import annotations
 
@@ -8,19 +9,32 @@ from uuid import UUID
 
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from fakturaportal.auth import CurrentUser, require_roles
+from fakturaportal.auth import CurrentUser, Principal, require_roles
 from fakturaportal.http import read_limited
 from services.intake.app import CorrectionRefused, IntakeApp, Registration
 from services.intake.capture import XML, CaptureRefused, CaptureResult, capture_document
 from services.intake.config import IntakeSettings
+from services.intake.domain import IntakeCase
 from services.intake.extract_json import FIELD_NAMES
+from services.intake.preview import PreviewRefused, first_page_png
+from services.intake.sandbox import SandboxRefused, run_isolated
 from shared.schemas.events import Channel
 
 UPLOADERS = ("accountant", "supplier", "finance-admin", "attestant", "budget-holder")
 HTTP_STATUS = {"FP-INTAKE-SIZE": 413, "FP-INTAKE-TYPE": 415}
+READERS = (
+    "accountant",
+    "attestant",
+    "budget-holder",
+    "finance-admin",
+    "payment-approver",
+    "auditor",
+)
+"""Who sees an original: the tenant's own people. Suppliers see theirs through the portal later,
+once the portal checks the link to the supplier (intake does not know the organisation)."""
 
 
 def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
@@ -95,6 +109,60 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
             registered_by=user.user,
         )
         return _answer([reg.as_dict()])
+
+    def readable(user: Principal, invoice_id: UUID) -> IntakeCase:
+        require_roles(user, *READERS)
+        case = app.case_of(user.tenant, invoice_id)
+        if case is None:
+            raise HTTPException(404, "invoice not found")
+        return case
+
+    @router.get("/invoices/{invoice_id}/original")
+    def original(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
+        """The original's metadata and what was captured from it (fields and lines)."""
+        case = readable(user, invoice_id)
+        return {
+            "invoice_id": str(invoice_id),
+            "channel": case.channel,
+            "registered_by": case.registered_by,
+            "document": case.document,
+            "invoice": case.invoice,
+            "corrections": getattr(case, "corrections", {}),
+            "refused": case.refused,
+        }
+
+    @router.get("/invoices/{invoice_id}/original/file")
+    def original_file(invoice_id: UUID, user: CurrentUser) -> Response:
+        """The archived bytes as they came, as a download (never rendered inline by a browser)."""
+        case = readable(user, invoice_id)
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", case.document.get("filename") or "original")
+        return Response(
+            app.archive.read(case.document["sha256"]),
+            media_type=case.document["media_type"],
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "private, max-age=3600",
+            },
+        )
+
+    @router.get("/invoices/{invoice_id}/original/preview.png")
+    async def preview(invoice_id: UUID, user: CurrentUser) -> Response:
+        """The first page as a PNG (PDF, photo or scan), drawn in the sandbox; 415 for XML."""
+        case = readable(user, invoice_id)
+        data = app.archive.read(case.document["sha256"])
+        try:
+            png = await run_in_threadpool(
+                run_isolated, first_page_png, data, case.document["media_type"]
+            )
+        except PreviewRefused as exc:
+            raise HTTPException(415, str(exc)) from exc
+        except SandboxRefused as exc:
+            raise HTTPException(422, f"no preview: {exc}") from exc
+        # The original never changes (it is archived by its hash), so neither does its picture.
+        return Response(
+            png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"}
+        )
 
     return router
 

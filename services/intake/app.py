@@ -197,6 +197,11 @@ class IntakeApp(ServiceApplication):
         self.save(case, profile)
         return case
 
+    def case_of(self, tenant_id: str, invoice_id: UUID) -> IntakeCase | None:
+        """The tenant's intake case of an invoice; another tenant's is never found."""
+        case = cast(IntakeCase | None, self.get_or_none(invoice_id))
+        return case if case is not None and case.tenant_id == tenant_id else None
+
     def pages_of(self, case: IntakeCase) -> list[PageText]:
         """The words a captured document was read from: the PDF's text layer, or the OCR words."""
         media = case.document.get("media_type")

@@ -3,6 +3,8 @@
 from fakturaportal.runtime import create_api, main, serve_api
 from services.portal.api import build_router
 from services.portal.config import PortalSettings
+from services.portal.web.app import mount_web
+from services.portal.web.config import WebSettings
 
 SERVICE = "portal"
 
@@ -11,8 +13,10 @@ def api() -> None:
     from fakturaportal.settings import common_settings
 
     settings = common_settings()
+    portal = PortalSettings()
     http = create_api("fakturaportal", settings)
-    http.include_router(build_router(settings, PortalSettings()))
+    mount_web(http, settings, portal, WebSettings())  # first: the web UI's start page is `/`
+    http.include_router(build_router(settings, portal))
     serve_api(http, SERVICE)
 
 

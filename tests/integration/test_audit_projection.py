@@ -24,6 +24,7 @@ from services.audit.projection import (
     PROJECTOR_LOCK,
     Projector,
     list_statuses,
+    list_supplier_statuses,
     read_status,
     replay_projections,
 )
@@ -165,3 +166,24 @@ def test_one_projector_at_a_time(settings: CommonSettings, app: AuditApp, feeder
         assert read_status(settings, "acme", str(invoice_id)) is not None
     finally:
         projector.close()
+
+
+def test_a_suppliers_invoices(settings: CommonSettings, app: AuditApp, feeder: Feeder) -> None:
+    """By the seller's orgnr (from its MVA number here), and what the supplier's contact sent
+    that is not read yet; never another tenant's."""
+    read, unread = uuid.uuid4(), uuid.uuid4()
+    feeder.feed(messages(happy_path(read, "initech")[:3], start=T0 + timedelta(days=4)))
+    received = happy_path(unread, "initech")[0].model_copy(update={"registered_by": "siri"})
+    feeder.feed(messages([received], start=T0 + timedelta(days=5)))
+    projector = Projector(app)
+    try:
+        projector.catch_up()
+    finally:
+        projector.close()
+    mine = list_supplier_statuses(settings, "initech", ["923456783"], registered_by="siri")
+    assert [r["invoice_id"] for r in mine] == [str(unread), str(read)]
+    assert [
+        r["invoice_id"] for r in list_supplier_statuses(settings, "initech", ["923456783"])
+    ] == [str(read)]
+    assert list_supplier_statuses(settings, "initech", ["974760673"], registered_by="ola") == []
+    assert list_supplier_statuses(settings, "acme-other", ["923456783"], registered_by="siri") == []

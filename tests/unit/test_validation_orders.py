@@ -57,7 +57,12 @@ def test_orders_from_csv_group_rows_and_read_norwegian_numbers() -> None:
     [
         ("order_number,supplier_orgnr\nPO-1,974760673\n", "lacks the column(s) owner"),
         (ORDERS_CSV.replace("100,50", "mye"), "row 2: unit_price .mye. is not a number"),
-        (ORDERS_CSV.replace("PO-1;974760673;kari;NOK;2026-11-01;2", "PO-1;974760673;per;NOK;2026-11-01;2"), "row 3: owner"),
+        (
+            ORDERS_CSV.replace(
+                "PO-1;974760673;kari;NOK;2026-11-01;2", "PO-1;974760673;per;NOK;2026-11-01;2"
+            ),
+            "row 3: owner",
+        ),
         (ORDERS_CSV.replace("974760673", "974760674"), "not a valid Norwegian organisation number"),
         (ORDERS_CSV.splitlines()[0] + "\n", "no rows"),
         (ORDERS_CSV.replace(";2;Toner", ";1;Toner"), "line ids repeated: 1"),
@@ -81,7 +86,9 @@ def test_receipts_from_csv_and_json() -> None:
     )
     assert single[0].event("t1", "kari").received_by == "kari"
     with pytest.raises(InputError, match="receipt 1: lines"):
-        receipts_from_json({"receipt_number": "x", "order_number": "y", "received_on": "2026-11-13"})
+        receipts_from_json(
+            {"receipt_number": "x", "order_number": "y", "received_on": "2026-11-13"}
+        )
 
 
 def test_orders_from_json_one_or_many() -> None:
@@ -99,8 +106,10 @@ def test_orders_from_json_one_or_many() -> None:
 
 
 def _order(aggregate: PurchaseOrder) -> None:
-    body = orders_from_csv(ORDERS_CSV)[0].event("t1", "anne").model_dump(
-        mode="json", exclude={"tenant_id", "order_id"}
+    body = (
+        orders_from_csv(ORDERS_CSV)[0]
+        .event("t1", "anne")
+        .model_dump(mode="json", exclude={"tenant_id", "order_id"})
     )
     assert aggregate.register(body, {})
 
