@@ -6,23 +6,17 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from fastapi.responses import HTMLResponse
 
 from fakturaportal.auth import CurrentUser
 from fakturaportal.settings import CommonSettings
 from services.audit.projection import list_statuses, read_status
 from services.portal.config import PortalSettings
-from services.portal.pages import index_page
 from services.portal.proxy import ServiceProxy
 
 
 def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
     router = APIRouter()
     proxy = ServiceProxy(portal.portal_max_body_bytes)
-
-    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(lang: str = "nb") -> str:
-        return index_page(lang, portal.portal_public_url)
 
     @router.get("/api/v1/invoices/{invoice_id}", tags=["invoices"])
     def get_invoice(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
