@@ -32,6 +32,9 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DATA_DIR="${FP_DATA_DIR:-$REPO/.data}"
 PORT="${FP_PG_PORT:-55432}"
+# Every e2e system holds a pool per service: two side by side (parallel development) need more
+# than the default 100; 500 idle connections cost little memory.
+MAX_CONNECTIONS="${FP_PG_MAX_CONNECTIONS:-500}"
 DB="${FP_PG_DB:-fakturaportal}"
 DB_USER="${FP_PG_USER:-fakturaportal}"
 DB_PASSWORD="${FP_PG_PASSWORD:-fakturaportal}"
@@ -191,12 +194,12 @@ init_cluster() {
         cat "$PG_ROOT/initdb.log" >&2
         die "initdb failed"
     }
-    # Settings that do not depend on the environment. Port, socket dir and
-    # listen address are passed at each start (so FP_PG_PORT can change).
+    # Settings that do not depend on the environment. Port, socket dir, listen
+    # address and max_connections are passed at each start (so FP_PG_PORT can change,
+    # and clusters made by older versions of this script get the new limit too).
     as_pg tee -a "$PGDATA/postgresql.conf" >/dev/null <<'EOF'
 
 # ---- fakturaportal local development settings (deploy/local/postgres.sh) ----
-max_connections = 200
 password_encryption = scram-sha-256
 logging_collector = off
 log_min_duration_statement = 1000
@@ -241,7 +244,7 @@ cmd_start() {
     local attempt
     for attempt in 1 2 3; do
         if pg_ctl -l "$SERVER_LOG" -w -t 60 \
-            -o "-p $PORT -k $SOCKET_DIR -c listen_addresses=localhost" start >/dev/null 9>&-; then
+            -o "-p $PORT -k $SOCKET_DIR -c listen_addresses=localhost -c max_connections=$MAX_CONNECTIONS" start >/dev/null 9>&-; then
             break
         fi
         # right after a crash, backends of the killed server may still hold
