@@ -12,11 +12,12 @@ STAMP := $(VENV)/.installed
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-run: install infra migrate up demo ## install what is missing, start Kafka, PostgreSQL and every service, load demo data
+run: install infra migrate up portal-demo demo ## install what is missing, start Kafka, PostgreSQL and every service, load demo data
 	@echo
 	@echo "Fakturaportal kjører / is running:  http://localhost:$(PORT_BASE)"
 	@echo "  API docs:    http://localhost:$(PORT_BASE)/docs"
-	@echo "  Web UI: http://localhost:$(PORT_BASE)/login; the login link lands in .data/mail-outbox/portal/ (make magic-link prints it)"
+	@echo "  Web UI: http://localhost:$(PORT_BASE)/login as kari@demo.fakturaportal.localhost (or anne, ola, per, finn, revisor;"
+	@echo "          supplier: siri@kontorrekvisita.example); the link lands in .data/mail-outbox/portal/: make magic-link"
 	@echo "  API (local mode): TOKEN=\$$($(FP) dev-token --tenant demo --user anne --role accountant)"
 	@echo "  then: curl -H \"Authorization: Bearer \$$TOKEN\" http://localhost:$(PORT_BASE)/api/v1/invoices"
 	@echo "  Stop everything: make stop"
@@ -69,10 +70,10 @@ lint: venv ## ruff, and mypy --strict on the domain code and the shared plumbing
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/mypy --strict fakturaportal shared services/*/domain.py services/intake/ehf.py services/intake/capture.py services/intake/extractor.py services/intake/candidates.py services/intake/extract_table.py services/intake/pdftext.py services/intake/sandbox.py services/intake/ocr.py services/intake/imaging.py services/intake/mail.py services/intake/cii.py services/intake/app.py services/validation/rules services/validation/ehf.py services/validation/captured.py services/validation/notice.py services/validation/app.py services/validation/api.py services/validation/matching.py services/validation/orders.py services/validation/policy.py services/validation/order_input.py services/validation/translate.py services/validation/duplicates.py services/validation/suppliers.py services/validation/config.py services/posting/app.py services/posting/api.py services/posting/coding.py services/posting/setup.py services/posting/history.py services/posting/translate.py services/posting/exporter.py services/posting/learner.py services/posting/eventlog.py services/posting/learning services/posting/voucher.py services/posting/saft.py services/posting/connectors.py services/approval/app.py services/approval/api.py services/approval/translate.py services/approval/scheduler.py services/approval/index.py services/approval/inbox.py services/approval/mail_follower.py services/approval/unrouted.py services/approval/notices.py services/approval/config.py services/approval/case.py services/approval/flow.py services/approval/organisation.py services/approval/sod.py services/approval/reminders.py services/payment/pain001.py services/payment/schemas.py services/payment/bankfiles.py services/payment/reconcile.py services/payment/bank.py services/audit/projection.py services/payment/calendar.py services/payment/planning.py services/payment/discount.py services/payment/checks.py services/payment/setup.py services/payment/ledger.py services/payment/proposal.py services/payment/release.py services/payment/views.py services/payment/app.py services/payment/api.py services/payment/translate.py services/payment/worker.py services/payment/cli.py services/payment/config.py services/intake/preview.py services/portal/web
 
-test: install lint infra migrate ## lint, then the whole suite: unit, contract, integration, end-to-end
+test: install lint infra migrate ## lint, then the whole suite: unit, contract, integration, end-to-end, browser
 	@$(VENV)/bin/pytest -ra
 
-portal-demo: ## give the demo tenant's people e-mail addresses, so they can log in to the web UI
+portal-demo: ## the demo tenant's organisation with e-mail addresses, so its people can log in (part of make run)
 	@$(PY) -m services.portal.web.demo_people --port-base $(PORT_BASE)
 
 magic-link: ## print the newest login link from the local mail folder (TO=address to choose)

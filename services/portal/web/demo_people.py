@@ -1,6 +1,6 @@
 """Give the demo tenant's people e-mail addresses, so they can log in to the web UI locally.
 
-`make portal-demo` (after `make run`). The demo tenant starts with approval's fallback
+`make portal-demo` (part of `make run`, before the demo invoices). The demo tenant starts with approval's fallback
 organisation, whose people have no addresses; this puts an organisation in its place (as the
 finance admin `finn`): anne registers, kari attests, ola approves the budget (up to NOK 100 000),
 per releases payments, revisor reads, and siri speaks for the first demo supplier. Approval then
