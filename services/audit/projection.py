@@ -103,10 +103,14 @@ EMPTY_ROW: Row = dict.fromkeys(
         "registered_by",
         "channel",
         "findings",
+        "capture_confidence",
         "flag_reason",
         "purchase_order",
         "approval_step",
         "assignee",
+        "coding_confidence",
+        "coding_touchless",
+        "recoded_by",
         "approved_by",
         "disputed_by",
         "dispute_reason",
@@ -147,6 +151,21 @@ def _canonical(p: JsonObject) -> JsonObject:
     }
 
 
+def _captured(p: JsonObject) -> JsonObject:
+    """The canonical facts, and how sure the capture was of each business term (the AP desk's
+    queue of uncertain captures reads it; people see per field which values to check)."""
+    provenance = (p.get("invoice") or {}).get("provenance") or {}
+    sureness = {term: kept.get("confidence") for term, kept in provenance.items()}
+    return _canonical(p) | {"capture_confidence": sureness or None}
+
+
+def _coded(p: JsonObject) -> JsonObject:
+    return _summary(p) | {
+        "coding_confidence": p.get("confidence"),
+        "coding_touchless": p.get("touchless"),
+    }
+
+
 def _summary(p: JsonObject) -> JsonObject:
     invoice = p.get("invoice") or {}
     return {
@@ -178,9 +197,10 @@ FACTS_OF: dict[str, Facts] = {
         "registered_by": p.get("registered_by"),
         "channel": p.get("channel"),
     },
-    Topic.INVOICE_CAPTURED.value: _canonical,
-    Topic.INVOICE_VALIDATED.value: lambda p: _canonical(p)
-    | {"purchase_order": p.get("purchase_order")},
+    Topic.INVOICE_CAPTURED.value: _captured,
+    Topic.INVOICE_VALIDATED.value: lambda p: (
+        _canonical(p) | {"purchase_order": p.get("purchase_order")}
+    ),
     Topic.INVOICE_REJECTED.value: lambda p: {"findings": p.get("findings")},
     Topic.INVOICE_FLAGGED.value: lambda p: {
         "findings": p.get("findings"),
@@ -188,11 +208,12 @@ FACTS_OF: dict[str, Facts] = {
         "purchase_order": p.get("purchase_order"),
         "assignee": p.get("assignee"),
     },
-    Topic.INVOICE_CODED.value: _summary,
+    Topic.INVOICE_CODED.value: _coded,
     Topic.INVOICE_APPROVAL_REQUESTED.value: lambda p: {
         "assignee": p.get("assignee"),
         "approval_step": p.get("step"),
     },
+    Topic.INVOICE_RECODED.value: lambda p: {"recoded_by": p.get("recoded_by")},
     Topic.INVOICE_APPROVED.value: _approved,
     Topic.INVOICE_DISPUTED.value: lambda p: {
         "disputed_by": p.get("disputed_by"),

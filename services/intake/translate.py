@@ -26,6 +26,8 @@ REFUSAL_TEXT_NB = "Dokumentet kunne ikke leses som en faktura"
 
 
 def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
+    if not isinstance(event, IntakeCase.Event):
+        return []  # what people taught the extractor (SupplierProfile) stays inside intake
     tenant_id = event.meta["tenant_id"]  # type: ignore[attr-defined]
     invoice_id = event.originator_id
     if isinstance(event, IntakeCase.Registered):

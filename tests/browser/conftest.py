@@ -136,12 +136,17 @@ def mailbox(org: TestEnv) -> Mailbox:
 
 
 def log_in(
-    page: Page, mailbox: Mailbox, address: str, lang: str = "nb", shots: bool = False
+    page: Page,
+    mailbox: Mailbox,
+    address: str,
+    lang: str = "nb",
+    shots: bool = False,
+    tenant: str = TENANT,
 ) -> None:
     """Ask for a link, read it from the mail folder, follow it and confirm."""
     page.goto(f"/login?lang={lang}")
     page.fill("#email", address)
-    page.fill("#tenant", TENANT)
+    page.fill("#tenant", tenant)
     if shots:
         snap(page, "login")
     page.locator("main button[type=submit]").click()

@@ -344,3 +344,34 @@ def test_rows_are_plain_json() -> None:
 
     row = project(entries(messages(happy_path(uuid4(), "acme"))))
     assert json.loads(json.dumps(row)) == row
+
+
+def test_the_desk_sees_how_sure_capture_and_coding_were_and_who_recoded() -> None:
+    """The AP desk's queues read these: uncertain captures, codings that were not touchless."""
+    from shared.schemas.events import InvoiceRecoded
+    from shared.schemas.invoice import CaptureSource, Provenance
+
+    invoice_id = uuid4()
+    ids = {"invoice_id": invoice_id, "tenant_id": "acme"}
+    read = canonical().model_copy(
+        update={
+            "provenance": {
+                "BT-1": Provenance(source=CaptureSource.PDF_TEXT, confidence=0.35),
+                "BT-2": Provenance(source=CaptureSource.PDF_TEXT, confidence=0.95),
+            }
+        }
+    )
+    path = happy_path(invoice_id, "acme")
+    coded = path[3].model_copy(update={"touchless": False, "confidence": 0.42})
+    recoded = InvoiceRecoded(**ids, recoded_by="anne", lines=coded.lines)  # type: ignore[attr-defined]
+    payloads = [
+        path[0],
+        InvoiceCaptured(**ids, invoice=read, document=DOC, registered_by="anne"),
+        path[2],
+        coded,
+        recoded,
+    ]
+    row = project(entries(messages(payloads)))
+    assert row["capture_confidence"] == {"BT-1": 0.35, "BT-2": 0.95}
+    assert (row["coding_confidence"], row["coding_touchless"]) == (0.42, False)
+    assert (row["recoded_by"], row["status"]) == ("anne", "coded")

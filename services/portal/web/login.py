@@ -42,10 +42,14 @@ def local_path(value: object, default: str = "/") -> str:
 
 
 def home_of(roles: frozenset[str]) -> str:
+    if "accountant" in roles:
+        return "/desk"
     if roles.intersection(APPROVER_ROLES):
         return "/approver/inbox"
     if roles.intersection(SUPPLIER_ROLES):
         return "/supplier/invoices"
+    if "auditor" in roles:
+        return "/audit/invoices"
     return "/"
 
 
