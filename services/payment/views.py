@@ -84,6 +84,24 @@ def run_view(run: PaymentRun) -> Data:
     }
 
 
+def run_summary(run: PaymentRun) -> Data:
+    """A run in a list: who, when, how much, which files."""
+    return {
+        "run_id": str(run.id),
+        "status": run.status,
+        "proposed_by": run.proposed_by,
+        "proposed_at": run.proposed_at,
+        "released_by": run.released_by,
+        "released_at": run.released_at,
+        "cancelled_by": run.cancelled_by,
+        "horizon": run.plan.get("horizon"),
+        "count": len(run.payments),
+        "total": str(run.total.quantize(Decimal("0.01"))),
+        "currency": "NOK",
+        "files": [f["file_name"] for f in run.files],
+    }
+
+
 def _total(payments: list[Data]) -> Decimal:
     return sum((Decimal(str(p["amount"])) for p in payments), Decimal("0.00"))
 
