@@ -212,7 +212,15 @@ def add_book_routes(router: APIRouter, app: PaymentApp) -> None:
 
     @router.get("/payment/items/{invoice_id}")
     def item(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
-        require_roles(user, *READERS)
+        """An item of the book; a supplier sees their own invoice while it is open (when it is
+        planned to be paid, and the early-payment offer they accepted), never a held one."""
+        if not user.has_any(*READERS):
+            require_roles(user, "supplier")
+            found = app.item_of(user.tenant, str(invoice_id))
+            if found is None or not _supplies(user, found.supplier_id):
+                raise HTTPException(404, "no invoice of yours open for payment")
+            views = item_views(app, user.tenant, "open")
+            return next(v for v in views if v["invoice_id"] == str(invoice_id)) | {"status": "open"}
         for kind in ("open", "held"):
             for view in item_views(app, user.tenant, kind):
                 if view["invoice_id"] == str(invoice_id):

@@ -356,10 +356,18 @@ def test_a_supplier_accepts_an_early_payment_offer_for_its_own_invoice_only(
     both = client.post(url, headers=no_orgnr, json=offer | {"annual_rate": "10"})
     assert both.status_code == 422
     supplier = auth(settings, tenant, "lev", "supplier", supplier_orgnr=SUPPLIER)
+    item_url = f"/api/v1/payment/items/{invoice.invoice_id}"
+    assert client.get(item_url, headers=supplier).json()["offer"] is None
     accepted = client.post(url, headers=supplier, json=offer)
     assert accepted.status_code == 200, accepted.text
+    mine = client.get(item_url, headers=supplier).json()  # their own open item, with the offer
+    assert (mine["status"], mine["offer"]["percent"]) == ("open", "1.5")
+    assert mine["execution_date"] == accepted.json()["regular_execution_date"]
+    assert client.get(item_url, headers=stranger).status_code == 404
+    assert client.get("/api/v1/payment/items", headers=supplier).status_code == 403
     anne = auth(settings, tenant, "anne", "accountant")
     run = client.post("/api/v1/payment-runs", headers=anne, json={}).json()
+    assert client.get(item_url, headers=supplier).status_code == 404  # in a run: not open
     (payment,) = run["items"]
     assert payment["decision"]["pay_early"] is True and Decimal(payment["discount"]) > 0
     assert payment["execution_date"] == TODAY.isoformat()
