@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from services.portal.web.words_finance import WORDS as FINANCE_WORDS
+
 LANGUAGES = ("nb", "en")
 DEFAULT = "nb"
 COOKIE = "fp_lang"
@@ -404,6 +406,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "comment.question_to": "question to {user}",
     },
 }
+
+for _lang, _words in FINANCE_WORDS.items():
+    CATALOGUE[_lang].update(_words)
 
 
 def translator(lang: str) -> Translate:
