@@ -112,6 +112,7 @@ def build_router(
             "finance_cockpit.html",
             title_key="fin.cockpit.title",
             c=made,
+            kpis=kpis(made, i18n.translator(web.lang(request))),
             charts=cockpit_charts(made, web.lang(request), i18n.translator(web.lang(request))),
             payment_data=items.ok and runs.ok,
         )
@@ -357,6 +358,32 @@ def invoice_names(run: dict[str, Any]) -> dict[str, str]:
         who = entry.get("creditor_name") or entry.get("supplier_id") or ""
         names[entry["invoice_id"]] = f"{who} · {entry.get('invoice_number') or '–'}"
     return names
+
+
+def kpis(made: Cockpit, t: Any) -> list[tuple[str, str, str | None]]:
+    """The key figures: (name, the figure, a line below it)."""
+
+    def days(value: float | None) -> str:
+        return "–" if value is None else t("fin.kpi.days", days=charts.plain(value))
+
+    def p90(spread: Any) -> str:
+        return t("fin.kpi.p90", p90=days(spread.p90), count=spread.count)
+
+    done, coded = made.touchless
+    of_coded = t("fin.kpi.of_coded", done=done, coded=coded)
+    return [
+        ("received", str(sum(made.received)), t("fin.kpi.weeks", weeks=len(made.weeks))),
+        ("touchless", percent(made.touchless_percent), of_coded),
+        ("to-approval", days(made.to_approval.median), p90(made.to_approval)),
+        ("to-payment", days(made.to_payment.median), p90(made.to_payment)),
+        ("overdue", money(made.overdue[1], "NOK"), t("fin.kpi.invoices", count=made.overdue[0])),
+        (
+            "lost",
+            money(made.lost_discounts[1], "NOK"),
+            t("fin.kpi.invoices", count=made.lost_discounts[0]),
+        ),
+        ("taken", money(made.discounts_taken, "NOK"), None),
+    ]
 
 
 def cockpit_charts(made: Cockpit, lang: str, t: Any) -> dict[str, Any]:
