@@ -27,7 +27,7 @@ from services.audit.projection import list_statuses_since, read_status
 from services.portal.config import PortalSettings
 from services.portal.web import charts, i18n
 from services.portal.web.backend import Backend, Reply
-from services.portal.web.metrics import OTHERS, SOURCES, Cockpit, cockpit, window_start
+from services.portal.web.metrics import OTHERS, SOURCES, Cockpit, Spread, cockpit, window_start
 from services.portal.web.session import Session
 from services.portal.web.supplier import theirs
 from services.portal.web.ui import SUPPLIER_ROLES, PageError, Web, money
@@ -360,13 +360,13 @@ def invoice_names(run: dict[str, Any]) -> dict[str, str]:
     return names
 
 
-def kpis(made: Cockpit, t: Any) -> list[tuple[str, str, str | None]]:
+def kpis(made: Cockpit, t: i18n.Translate) -> list[tuple[str, str, str | None]]:
     """The key figures: (name, the figure, a line below it)."""
 
     def days(value: float | None) -> str:
         return "–" if value is None else t("fin.kpi.days", days=charts.plain(value))
 
-    def p90(spread: Any) -> str:
+    def p90(spread: Spread) -> str:
         return t("fin.kpi.p90", p90=days(spread.p90), count=spread.count)
 
     done, coded = made.touchless
@@ -386,7 +386,7 @@ def kpis(made: Cockpit, t: Any) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def cockpit_charts(made: Cockpit, lang: str, t: Any) -> dict[str, Any]:
+def cockpit_charts(made: Cockpit, lang: str, t: i18n.Translate) -> dict[str, Any]:
     """Every chart of the cockpit with its legend and the rows of its data table."""
     weeks = [week_label(w, lang) for w in made.weeks]
     months = [month_label(m, lang) for m in made.months]
@@ -462,7 +462,7 @@ def stacked(
     desc: str,
     labels: list[str],
     parts: list[charts.Series],
-    t: Any,
+    t: i18n.Translate,
     row_per_series: bool = False,
 ) -> dict[str, Any]:
     """A stacked bar chart of amounts and its table: a row per label and a column per series,
