@@ -357,7 +357,9 @@ def test_the_cockpit_draws_its_charts_in_both_languages(
         )
         for lang, heading in (("nb", "Utbetalinger per uke"), ("en", "Cash going out per week")):
             page.goto(f"/finance/cockpit?lang={lang}")
-            page.get_by_role("heading", name=heading).scroll_into_view_if_needed()
+            expect(page.get_by_role("heading", name=heading)).to_be_visible()
+            page.locator("#weekly-h").evaluate("heading => window.scrollTo(0, heading.offsetTop)")
+            page.wait_for_function("window.scrollY > 0")
             snap(page, "finance-cockpit-forecast")
 
 
