@@ -34,6 +34,7 @@ from tests.browser.conftest import (
     snap,
 )
 from tests.e2e.system import PORTAL, token
+from tests.e2e.test_payment import OWN_FLAGS_OFF, SETTINGS
 from tests.infra import TestEnv, wait_for
 from tests.unit.bankfile_samples import camt054, camt_entry, camt_tx
 
@@ -64,25 +65,9 @@ ORGANISATION: dict[str, Any] = {
     "authority": [{"role": "budget-holder", "max_amount": "100000", "user": "ola"}],
     "routing": {"ap_inbox": "kari"},
 }
-PAYMENT_SETTINGS: dict[str, Any] = {
-    "debtor_accounts": [
-        {
-            "id": "drift",
-            "name": "Demo Bedrift AS",
-            "orgnr": "910747711",
-            "account": "15030100007",
-            "bic": "DNBANOKK",
-        }
-    ],
-    "default_account": "drift",
-    "cutoff": "13:00:00",
-    "cost_of_capital": "8",
-    "horizon_days": 14,
-}
-OWN_FLAGS_OFF = {
-    r: "off" for r in ("FP-FRAUD-01", "FP-FRAUD-02", "FP-FRAUD-03", "FP-DUP-01", "FP-DUP-02")
-}
-"""As the payment e2e test: the payment service's own checks are what this test meets."""
+PAYMENT_SETTINGS = SETTINGS | {"debtor_accounts": SETTINGS["debtor_accounts"][:1]}
+"""As the payment e2e test's tenant, with one debtor account; its validation policy switches off
+its own fraud and duplicate flags too, so that the payment service's checks are what this meets."""
 
 
 def auth(env: TestEnv, user: str, *roles: str) -> dict[str, str]:
