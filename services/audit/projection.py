@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
@@ -123,8 +124,17 @@ EMPTY_ROW: Row = dict.fromkeys(
         "payment_failure",
         "last_topic",
         "updated_at",
+        "received_at",
+        "approval_requested_at",
+        "approved_at",
+        "approvals",
+        "touchless",
+        "touched",
+        "costs",
     )
 )
+"""The last seven feed the finance cockpit: when each milestone happened (as the events say),
+who approved each step, whether a person had to step in, and the approved net cost per account."""
 
 _NO_VAT_ID = re.compile(r"^NO(\d{9})MVA$")
 
@@ -181,8 +191,28 @@ def _summary(p: JsonObject) -> JsonObject:
 
 
 def _approved(p: JsonObject) -> JsonObject:
-    approvers = [a.get("approved_by") for a in p.get("approvals") or []]
-    return _summary(p) | {"approved_by": approvers or None}
+    approvals = p.get("approvals") or []
+    approvers = [a.get("approved_by") for a in approvals]
+    keep = ("step", "approved_by", "on_behalf_of", "approved_at")
+    return _summary(p) | {
+        "approved_by": approvers or None,
+        "approved_at": p.get("approved_at"),
+        "approvals": [{k: a.get(k) for k in keep} for a in approvals] or None,
+        "costs": _costs(p.get("coding") or []) or None,
+    }
+
+
+def _costs(lines: list[JsonObject]) -> dict[str, str]:
+    """Net amount per account of the approved coding, as decimal strings."""
+    total: dict[str, Decimal] = {}
+    for line in lines:
+        account = str(line.get("account") or "")
+        try:
+            net = Decimal(str(line.get("net_amount") or "0"))
+        except InvalidOperation:
+            continue
+        total[account] = total.get(account, Decimal("0")) + net
+    return {account: str(amount) for account, amount in sorted(total.items())}
 
 
 def _posted(p: JsonObject) -> JsonObject:
@@ -196,6 +226,7 @@ FACTS_OF: dict[str, Facts] = {
     Topic.INVOICE_RECEIVED.value: lambda p: {
         "registered_by": p.get("registered_by"),
         "channel": p.get("channel"),
+        "received_at": p.get("received_at"),
     },
     Topic.INVOICE_CAPTURED.value: _captured,
     Topic.INVOICE_VALIDATED.value: lambda p: (
@@ -207,13 +238,14 @@ FACTS_OF: dict[str, Facts] = {
         "flag_reason": p.get("reason"),
         "purchase_order": p.get("purchase_order"),
         "assignee": p.get("assignee"),
+        "touched": True,
     },
-    Topic.INVOICE_CODED.value: _coded,
+    Topic.INVOICE_CODED.value: lambda p: _coded(p) | {"touchless": p.get("touchless")},
     Topic.INVOICE_APPROVAL_REQUESTED.value: lambda p: {
         "assignee": p.get("assignee"),
         "approval_step": p.get("step"),
     },
-    Topic.INVOICE_RECODED.value: lambda p: {"recoded_by": p.get("recoded_by")},
+    Topic.INVOICE_RECODED.value: lambda p: {"recoded_by": p.get("recoded_by"), "touched": True},
     Topic.INVOICE_APPROVED.value: _approved,
     Topic.INVOICE_DISPUTED.value: lambda p: {
         "disputed_by": p.get("disputed_by"),
@@ -272,7 +304,18 @@ def apply(row: Row | None, entry: Entry) -> Row:
         new["status"] = "received"
     if _later_or_same(entry.time, new["updated_at"]):
         new["updated_at"], new["last_topic"] = entry.time, entry.topic
+    if entry.topic == Topic.INVOICE_APPROVAL_REQUESTED.value:
+        new["approval_requested_at"] = _first_request(new, entry)
     return new
+
+
+def _first_request(row: Row, entry: Entry) -> dict[str, str]:
+    """When each approval step was first asked for: how long its approver took starts there."""
+    requested = dict(row.get("approval_requested_at") or {})
+    step = str(entry.payload.get("step") or "")
+    if step not in requested or not _later_or_same(entry.time, requested[step]):
+        requested[step] = entry.time
+    return requested
 
 
 # --- the tables ----------------------------------------------------------------------------
@@ -309,6 +352,27 @@ def list_statuses(
                 "SELECT data FROM invoice_status WHERE tenant_id = %s "
                 "ORDER BY updated_at DESC, invoice_id LIMIT %s",
                 (tenant_id, limit),
+            ).fetchall()
+        except errors.UndefinedTable:
+            return []
+    return [cast(dict[str, Any], r[0]) for r in rows]
+
+
+FINISHED = ("paid", "rejected")
+
+
+def list_statuses_since(
+    settings: CommonSettings, tenant_id: str, since: datetime, limit: int = 5000
+) -> list[dict[str, Any]]:
+    """The tenant's invoices changed since `since`, and those still under way however old,
+    newest first, at most `limit`: what the finance cockpit counts, bounded by its window."""
+    with connect(settings, autocommit=True) as conn:
+        try:
+            rows = conn.execute(
+                "SELECT data FROM invoice_status WHERE tenant_id = %s "
+                "AND (updated_at >= %s OR status <> ALL(%s)) "
+                "ORDER BY updated_at DESC, invoice_id LIMIT %s",
+                (tenant_id, since, list(FINISHED), limit),
             ).fetchall()
         except errors.UndefinedTable:
             return []

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, HTTPException, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from fakturaportal.auth import CurrentUser, Principal, require_roles
@@ -19,7 +19,7 @@ from services.payment.domain import PaymentRefusedError, PaymentRun
 from services.payment.pain001 import PaymentFileError
 from services.payment.planning import execution_date
 from services.payment.setup import Setup
-from services.payment.views import item_views, run_view
+from services.payment.views import item_views, run_summary, run_view
 
 PROPOSERS = ("accountant", "finance-admin", "payment-approver")
 READERS = (*PROPOSERS, "auditor")
@@ -144,6 +144,32 @@ def add_run_routes(router: APIRouter, app: PaymentApp) -> None:
             return refused(exc)
         return run_view(run)
 
+    @router.get("/payment-runs")
+    def list_runs(user: CurrentUser, limit: int = 20) -> dict[str, Any]:
+        """The tenant's most recent runs, newest first, in brief."""
+        require_roles(user, *READERS)
+        book = app.book(user.tenant)
+        found = (app.run_for(user.tenant, UUID(r)) for r in reversed(book.runs))
+        runs = [run_summary(run) for run in found if run is not None]
+        return {"runs": runs[: min(max(limit, 1), 100)]}
+
+    @router.get("/payment-runs/{run_id}/files/{file_name}")
+    def run_file(run_id: UUID, file_name: str, user: CurrentUser) -> Response:
+        """A released run's pain.001 file, byte for byte as recorded and sent."""
+        require_roles(user, *READERS)
+        run = app.run_for(user.tenant, run_id)
+        record = next((f for f in run.files if f["file_name"] == file_name), None) if run else None
+        if record is None:
+            raise HTTPException(404, "no such file in that payment run")
+        return Response(
+            str(record["content"]).encode("utf-8"),
+            media_type="application/xml",
+            headers={
+                "Content-Disposition": f'attachment; filename="{record["file_name"]}"',
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
     @router.get("/payment-runs/{run_id}")
     def get_run(run_id: UUID, user: CurrentUser) -> dict[str, Any]:
         require_roles(user, *READERS)
@@ -186,7 +212,15 @@ def add_book_routes(router: APIRouter, app: PaymentApp) -> None:
 
     @router.get("/payment/items/{invoice_id}")
     def item(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
-        require_roles(user, *READERS)
+        """An item of the book; a supplier sees their own invoice while it is open (when it is
+        planned to be paid, and the early-payment offer they accepted), never a held one."""
+        if not user.has_any(*READERS):
+            require_roles(user, "supplier")
+            found = app.item_of(user.tenant, str(invoice_id))
+            if found is None or not _supplies(user, found.supplier_id):
+                raise HTTPException(404, "no invoice of yours open for payment")
+            views = item_views(app, user.tenant, "open")
+            return next(v for v in views if v["invoice_id"] == str(invoice_id)) | {"status": "open"}
         for kind in ("open", "held"):
             for view in item_views(app, user.tenant, kind):
                 if view["invoice_id"] == str(invoice_id):

@@ -33,6 +33,8 @@ RELEASED = "released"
 """Recorded as released, file(s) built and checked; not yet handed to the bank channel."""
 SENT = "sent"
 CANCELLED = "cancelled"
+RUNS_KEPT = 200
+"""How many recent runs a tenant's book lists."""
 
 Meta = dict[str, str]
 Data = dict[str, Any]
@@ -220,6 +222,13 @@ class PaymentBook(Aggregate):
         used: dict[str, Data] = self.__dict__.setdefault("_used_credits", {})
         return used
 
+    @property
+    def runs(self) -> list[str]:
+        """The ids of the runs that took items from the book, oldest first (the last `RUNS_KEPT`;
+        a book snapshot from before this list existed knows only the runs since)."""
+        runs: list[str] = self.__dict__.setdefault("_runs", [])
+        return runs
+
     def items(self) -> list[BookItem]:
         return [BookItem.from_dict(data) for data in self.open.values()]
 
@@ -272,6 +281,7 @@ class PaymentBook(Aggregate):
     ) -> None:
         for invoice_id in invoice_ids:
             del self.open[invoice_id]
+        self.__dict__["_runs"] = [*self.runs, run_id][-RUNS_KEPT:]
         for credit_id, used in (credits or {}).items():
             item = self.open[credit_id]
             paid = Decimal(str(item.get("paid_amount") or "0")) + Decimal(used)

@@ -47,14 +47,7 @@ def run_view(run: PaymentRun) -> Data:
         accounts[str(payment.get("debtor_account") or "default")].append(
             {f: payment.get(f) for f in PAYMENT_FIELDS if f in payment}
         )
-    return {
-        "run_id": str(run.id),
-        "status": run.status,
-        "proposed_by": run.proposed_by,
-        "proposed_at": run.proposed_at,
-        "released_by": run.released_by,
-        "released_at": run.released_at,
-        "cancelled_by": run.cancelled_by,
+    return _who_and_when(run) | {
         "message_id": run.message_id,
         "file_name": run.file_name,
         "files": [
@@ -81,6 +74,29 @@ def run_view(run: PaymentRun) -> Data:
         "gains": plan.get("gains", {}),
         "total": str(run.total.quantize(Decimal("0.01"))),
         "currency": "NOK",
+    }
+
+
+def run_summary(run: PaymentRun) -> Data:
+    """A run in a list: who, when, how much, which files."""
+    return _who_and_when(run) | {
+        "horizon": run.plan.get("horizon"),
+        "count": len(run.payments),
+        "total": str(run.total.quantize(Decimal("0.01"))),
+        "currency": "NOK",
+        "files": [f["file_name"] for f in run.files],
+    }
+
+
+def _who_and_when(run: PaymentRun) -> Data:
+    return {
+        "run_id": str(run.id),
+        "status": run.status,
+        "proposed_by": run.proposed_by,
+        "proposed_at": run.proposed_at,
+        "released_by": run.released_by,
+        "released_at": run.released_at,
+        "cancelled_by": run.cancelled_by,
     }
 
 

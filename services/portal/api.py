@@ -99,7 +99,9 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
 
     for path, method in (
         ("/api/v1/payment-runs", "POST"),
+        ("/api/v1/payment-runs", "GET"),
         ("/api/v1/payment-runs/{run_id}", "GET"),
+        ("/api/v1/payment-runs/{run_id}/files/{file_name}", "GET"),
         ("/api/v1/payment-runs/{run_id}/approve", "POST"),
         ("/api/v1/payment-runs/{run_id}/cancel", "POST"),
         ("/api/v1/payment/settings", "GET"),

@@ -38,8 +38,10 @@ class ServiceProxy:
             )
         except httpx.HTTPError as exc:
             raise HTTPException(503, f"service unavailable: {type(exc).__name__}") from exc
+        disposition = upstream.headers.get("content-disposition")
         return Response(
             content=upstream.content,
             status_code=upstream.status_code,
             media_type=upstream.headers.get("content-type"),
+            headers={"Content-Disposition": disposition} if disposition else None,
         )

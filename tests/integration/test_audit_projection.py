@@ -24,6 +24,7 @@ from services.audit.projection import (
     PROJECTOR_LOCK,
     Projector,
     list_statuses,
+    list_statuses_since,
     list_supplier_statuses,
     read_status,
     replay_projections,
@@ -187,3 +188,23 @@ def test_a_suppliers_invoices(settings: CommonSettings, app: AuditApp, feeder: F
     ] == [str(read)]
     assert list_supplier_statuses(settings, "initech", ["974760673"], registered_by="ola") == []
     assert list_supplier_statuses(settings, "acme-other", ["923456783"], registered_by="siri") == []
+
+
+def test_the_cockpits_window(settings: CommonSettings, app: AuditApp, feeder: Feeder) -> None:
+    """Changed since the window opened, or still under way however old; one tenant only."""
+    old_paid, old_open, recent = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    long_ago = T0 - timedelta(days=400)
+    feeder.feed(messages(happy_path(old_paid, "umbrella"), start=long_ago))
+    feeder.feed(messages(happy_path(old_open, "umbrella")[:5], start=long_ago))
+    feeder.feed(messages(happy_path(recent, "umbrella")[:6], start=T0 + timedelta(days=6)))
+    feeder.feed(messages(happy_path(uuid.uuid4(), "other-corp")[:6], start=T0))
+    projector = Projector(app)
+    try:
+        projector.catch_up()
+    finally:
+        projector.close()
+    found = list_statuses_since(settings, "umbrella", T0 - timedelta(days=84))
+    assert [r["invoice_id"] for r in found] == [str(recent), str(old_open)]
+    assert found[0]["approved_at"] and found[0]["costs"] == {"6800": "1000.00"}
+    assert len(list_statuses_since(settings, "umbrella", T0, limit=1)) == 1
+    assert list_statuses_since(settings, "nobody", T0) == []

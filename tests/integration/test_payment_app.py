@@ -356,10 +356,18 @@ def test_a_supplier_accepts_an_early_payment_offer_for_its_own_invoice_only(
     both = client.post(url, headers=no_orgnr, json=offer | {"annual_rate": "10"})
     assert both.status_code == 422
     supplier = auth(settings, tenant, "lev", "supplier", supplier_orgnr=SUPPLIER)
+    item_url = f"/api/v1/payment/items/{invoice.invoice_id}"
+    assert client.get(item_url, headers=supplier).json()["offer"] is None
     accepted = client.post(url, headers=supplier, json=offer)
     assert accepted.status_code == 200, accepted.text
+    mine = client.get(item_url, headers=supplier).json()  # their own open item, with the offer
+    assert (mine["status"], mine["offer"]["percent"]) == ("open", "1.5")
+    assert mine["execution_date"] == accepted.json()["regular_execution_date"]
+    assert client.get(item_url, headers=stranger).status_code == 404
+    assert client.get("/api/v1/payment/items", headers=supplier).status_code == 403
     anne = auth(settings, tenant, "anne", "accountant")
     run = client.post("/api/v1/payment-runs", headers=anne, json={}).json()
+    assert client.get(item_url, headers=supplier).status_code == 404  # in a run: not open
     (payment,) = run["items"]
     assert payment["decision"]["pay_early"] is True and Decimal(payment["discount"]) > 0
     assert payment["execution_date"] == TODAY.isoformat()
@@ -755,3 +763,46 @@ def test_a_busy_book_is_loaded_from_a_snapshot(app, tenant):
     book_id = PaymentBook.create_id(tenant)
     assert app.snapshots is not None and list(app.snapshots.get(book_id, desc=True, limit=1))
     assert set(book_of(app, tenant).open) == {str(p.invoice_id) for p in invoices}
+
+
+def test_the_recent_runs_are_listed_and_a_released_runs_file_is_downloaded(
+    app, client, settings, tenant
+):
+    anne = auth(settings, tenant, "anne", "accountant")
+    per = auth(settings, tenant, "per", "payment-approver")
+    consume(app, posted(tenant, 2))
+    first = client.post("/api/v1/payment-runs", headers=anne, json={}).json()
+    client.post(f"/api/v1/payment-runs/{first['run_id']}/cancel", headers=anne)
+    second = client.post("/api/v1/payment-runs", headers=anne, json={}).json()
+    listed = client.get("/api/v1/payment-runs", headers=anne).json()["runs"]
+    assert [(r["run_id"], r["status"]) for r in listed] == [
+        (second["run_id"], "proposed"),
+        (first["run_id"], "cancelled"),
+    ]
+    assert listed[0] | {"proposed_at": None} == listed[0] | {
+        "proposed_by": "anne",
+        "count": 1,
+        "total": "1250.00",
+        "files": [],
+        "proposed_at": None,
+    }
+    assert len(client.get("/api/v1/payment-runs?limit=1", headers=anne).json()["runs"]) == 1
+    other = auth(settings, "other-tenant", "eve", "accountant")
+    assert client.get("/api/v1/payment-runs", headers=other).json()["runs"] == []
+    supplier = auth(settings, tenant, "siri", "supplier", supplier_orgnr=SUPPLIER)
+    assert client.get("/api/v1/payment-runs", headers=supplier).status_code == 403
+
+    run_url = f"/api/v1/payment-runs/{second['run_id']}"
+    assert client.get(f"{run_url}/files/{second['run_id']}.xml", headers=anne).status_code == 404
+    released = client.post(f"{run_url}/approve", headers=per).json()
+    name = released["file_name"]
+    file = client.get(f"{run_url}/files/{name}", headers=anne)
+    assert file.status_code == 200, file.text
+    assert file.headers["content-type"] == "application/xml"
+    assert file.headers["content-disposition"] == f'attachment; filename="{name}"'
+    assert hashlib.sha256(file.content).hexdigest() == released["files"][0]["sha256"]
+    FileCheck()(file.content)
+    assert client.get(f"{run_url}/files/{name}", headers=other).status_code == 404
+    assert client.get(f"{run_url}/files/other.xml", headers=anne).status_code == 404
+    assert client.get(f"{run_url}/files/{name}", headers=supplier).status_code == 403
+    assert client.get("/api/v1/payment-runs", headers=per).json()["runs"][0]["files"] == [name]

@@ -375,3 +375,53 @@ def test_the_desk_sees_how_sure_capture_and_coding_were_and_who_recoded() -> Non
     assert row["capture_confidence"] == {"BT-1": 0.35, "BT-2": 0.95}
     assert (row["coding_confidence"], row["coding_touchless"]) == (0.42, False)
     assert (row["recoded_by"], row["status"]) == ("anne", "coded")
+
+
+def test_the_cockpits_facts_come_from_the_events() -> None:
+    """Milestone times, who approved each step after which request, the approved cost per
+    account, and whether a person had to step in (the finance cockpit reads these)."""
+    invoice_id = uuid4()
+    items = entries(messages(happy_path(invoice_id, "acme")))
+    row = project(items)
+    t0 = T0.isoformat().replace("+00:00", "Z")  # as the payloads carry times
+    assert row["received_at"] == t0
+    requested = items[4].time  # the approval request, four minutes after receipt
+    assert row["approval_requested_at"] == {"attestation": requested}
+    assert row["approved_at"] == t0
+    assert row["approvals"] == [
+        {
+            "step": "attestation",
+            "approved_by": "bjorn",
+            "on_behalf_of": None,
+            "approved_at": t0,
+        }
+    ]
+    assert row["costs"] == {"6800": "1000.00"}
+    assert (row["touchless"], row["touched"]) == (False, None)
+
+
+def test_a_flag_or_a_recoding_marks_the_invoice_touched() -> None:
+    from shared.schemas.events import InvoiceRecoded
+
+    invoice_id = uuid4()
+    ids = {"invoice_id": invoice_id, "tenant_id": "acme"}
+    coded = happy_path(invoice_id, "acme")[3].model_copy(update={"touchless": True})
+    untouched = project(entries(messages([*happy_path(invoice_id, "acme")[:3], coded])))
+    assert (untouched["touchless"], untouched["touched"]) == (True, None)
+    recoded = InvoiceRecoded(**ids, recoded_by="bjorn", lines=[])
+    row = project(entries(messages([*happy_path(invoice_id, "acme")[:3], coded, recoded])))
+    assert (row["touchless"], row["touched"], row["status"]) == (True, True, "coded")
+    flagged = InvoiceFlagged(**ids, reason="duplicate?")
+    assert project(entries(messages([flagged])))["touched"] is True
+
+
+def test_the_first_request_of_a_step_counts() -> None:
+    invoice_id = uuid4()
+    request = happy_path(invoice_id, "acme")[4]
+    again = request.model_copy(update={"assignee": "mona"})
+    second = InvoiceApprovalRequested(
+        invoice_id=invoice_id, tenant_id="acme", step="budget:*", assignee="ola"
+    )
+    first, repeated, budget = entries(messages([request, again, second]))
+    row = project([repeated, first, budget])  # out of order: the earlier time still wins
+    assert row["approval_requested_at"] == {"attestation": first.time, "budget:*": budget.time}

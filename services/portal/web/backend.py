@@ -58,6 +58,7 @@ class Backend:
             user=who.user,
             roles=sorted(who.roles),
             ttl_seconds=seconds,
+            supplier_orgnr=who.supplier_orgnr,
         )
 
     async def call(

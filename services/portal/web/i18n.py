@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from services.portal.web import words_desk
+from services.portal.web import words_desk, words_finance
 
 LANGUAGES = ("nb", "en")
 DEFAULT = "nb"
@@ -407,7 +407,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
 }
 
-CATALOGUE = {lang: words | words_desk.WORDS[lang] for lang, words in CATALOGUE.items()}
+CATALOGUE = {
+    lang: words | words_desk.WORDS[lang] | words_finance.WORDS[lang]
+    for lang, words in CATALOGUE.items()
+}
 
 
 def translator(lang: str) -> Translate:
