@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from services.portal.web import words_mail
+
 LANGUAGES = ("nb", "en")
 DEFAULT = "nb"
 COOKIE = "fp_lang"
@@ -404,6 +406,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "comment.question_to": "question to {user}",
     },
 }
+
+CATALOGUE = {lang: words | words_mail.WORDS[lang] for lang, words in CATALOGUE.items()}
 
 
 def translator(lang: str) -> Translate:
