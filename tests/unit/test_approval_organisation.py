@@ -161,7 +161,9 @@ def test_a_staff_address_or_a_tenant_without_organisation_is_refused():
     b.change("users", users, changed_by="finn", meta={})
     with pytest.raises(OrganisationRefused, match="belongs to kari, not a supplier"):
         b.add_supplier_contact(
-            SupplierContact(email="KARI@buyer.example", orgnr="923609016"), changed_by="anne", meta={}
+            SupplierContact(email="KARI@buyer.example", orgnr="923609016"),
+            changed_by="anne",
+            meta={},
         )
     with pytest.raises(OrganisationRefused, match="set up the organisation"):
         OrganisationBook(tenant_id="new").add_supplier_contact(

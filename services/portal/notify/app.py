@@ -7,7 +7,7 @@ consumer machinery), and no I/O: the mails go out afterwards from what was recor
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
@@ -40,13 +40,13 @@ class NotifierApp(ServiceApplication):
             invoice_id=invoice_id, tenant_id=message.envelope.tenantid
         )
 
-    def _notify(
+    def _record_notice(
         self,
         message: InboundMessage,
         processing: ProcessingEvent[UUID],
         kind: Kind,
         key: str,
-        details: dict[str, object],
+        details: dict[str, Any],
         notices: InvoiceNotices | None = None,
     ) -> None:
         notices = notices or self._of(message)
@@ -68,7 +68,7 @@ class NotifierApp(ServiceApplication):
             notices.capture(summary_of(payload.invoice.model_dump(mode="json")))
         if notices.registered_by is None:
             notices.register(payload.registered_by)
-        self._notify(message, processing, "received", "", {}, notices)
+        self._record_notice(message, processing, "received", "", {}, notices)
 
     def on_rejected(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
         payload = cast(InvoiceRejected, message.payload)
@@ -77,12 +77,12 @@ class NotifierApp(ServiceApplication):
             for f in payload.findings
             if f.flag is Severity.FATAL
         ]
-        self._notify(message, processing, "rejected", "", {"reasons": fatal})
+        self._record_notice(message, processing, "rejected", "", {"reasons": fatal})
 
     def on_settled(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
         payload = cast(PaymentSettled, message.payload)
         details = {"booking_date": payload.booking_date.isoformat(), "amount": str(payload.amount)}
-        self._notify(message, processing, "paid", payload.payment_id, details)
+        self._record_notice(message, processing, "paid", payload.payment_id, details)
 
     def on_requested(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
         """A step for someone: one notice per request (the event's id), so a step forwarded
@@ -93,7 +93,7 @@ class NotifierApp(ServiceApplication):
             "assignee": payload.assignee,
             "due_at": payload.due_at.isoformat() if payload.due_at else None,
         }
-        self._notify(message, processing, "task", message.envelope.id, details)
+        self._record_notice(message, processing, "task", message.envelope.id, details)
 
     handlers = {
         Topic.INVOICE_RECEIVED: on_received,

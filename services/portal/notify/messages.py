@@ -174,9 +174,9 @@ def _message(
     message = EmailMessage()
     message["To"] = formataddr((to.name or "", to.email))
     message["Subject"] = subject
-    message["Content-Language"] = to.language
     message["Auto-Submitted"] = "auto-generated"
     message["X-Fakturaportal-Notice"] = kind
     message.set_content(_env.get_template(f"{kind}.txt").render(values))
     message.add_alternative(_env.get_template(f"{kind}.html").render(values), subtype="html")
+    message["Content-Language"] = to.language  # after the content, which replaces Content-*
     return message

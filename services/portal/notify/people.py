@@ -48,7 +48,7 @@ def _recipient(user: dict[str, Any]) -> Recipient | None:
     email = (user.get("email") or "").strip()
     if not email:
         return None
-    language = user.get("language") if user.get("language") in ("nb", "en") else "nb"
+    language = "en" if user.get("language") == "en" else "nb"
     return Recipient(str(user["id"]), user.get("name"), email, language)
 
 

@@ -139,8 +139,7 @@ WORDS: dict[str, dict[str, str]] = {
         "notify.open": "See it in Fakturaportal",
         "notify.signature": "Kind regards\n{tenant} (sent automatically by Fakturaportal)",
         "notify.why_supplier": (
-            "You get this e-mail because you are registered as a contact for {seller} at "
-            "{tenant}."
+            "You get this e-mail because you are registered as a contact for {seller} at {tenant}."
         ),
         "notify.why_approver": (
             "You get this e-mail because the step is assigned to you, to a group you are in, or "
