@@ -4,23 +4,39 @@ the e2e test's)."""
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import EventSourcedProjection
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
+from fakturaportal.auth import Principal
 from fakturaportal.mailer import Replier
 from fakturaportal.messaging import InboundMessage, event_id
+from fakturaportal.settings import CommonSettings
+from services.portal.config import PortalSettings
 from services.portal.notify.app import NotifierApp
 from services.portal.notify.mailing import NoticeMailer
 from services.portal.notify.messages import Notice, compose, invitation
 from services.portal.notify.notices import InvoiceNotices
 from services.portal.notify.people import Recipient, assignees, supplier_contacts
+from services.portal.web import onboarding
+from services.portal.web.backend import Backend, Reply
+from services.portal.web.config import WebSettings
+from services.portal.web.session import signed_in
+from services.portal.web.ui import Web, install
 from shared.schemas.envelope import Envelope, event_type
 from shared.schemas.events import (
     DocumentRef,
@@ -84,7 +100,7 @@ def notice(kind: str, summary: dict[str, Any] | None = None) -> Notice:
     return Notice(kind, "0e6c", "acme", 4, T0, summary or SUMMARY, DETAILS[kind])
 
 
-def texts(message: EmailMessage) -> tuple[str, str]:
+def texts(message: Any) -> tuple[str, str]:
     plain, html = message.get_body(("plain",)), message.get_body(("html",))
     assert plain is not None and html is not None
     return plain.get_content(), html.get_content()
@@ -309,3 +325,84 @@ def test_notices_older_than_a_day_are_not_mailed():
     for n, message in enumerate(journey(uuid4())):
         app.handle(message, Tracking(message.tracking_name, n))
     assert mailer(app, outbox, now=T0 + timedelta(days=2)).deliver() == 0
+
+
+# -- the invitation page ---------------------------------------------------------------------------
+
+
+class Approval(Backend):
+    """Approval's organisation API as the page meets it: records the call, answers `reply`."""
+
+    def __init__(self, common: CommonSettings, reply: Reply) -> None:
+        super().__init__(common)
+        self.reply = reply
+        self.calls: list[tuple[str, str, Any]] = []
+
+    async def call(self, who: Principal, method: str, url: str, **kw: Any) -> Reply:
+        self.calls.append((who.user, url, kw.get("json")))
+        return self.reply
+
+
+def invite_page(tmp_path: Path, reply: Reply, roles: set[str]) -> tuple[TestClient, Approval]:
+    common = CommonSettings(jwt_secret=SecretStr("j" * 32), data_dir=tmp_path)
+    web = Web(WebSettings(), b"session-key" * 3)
+    backend = Approval(common, reply)
+    http = FastAPI()
+    install(http, web)
+    http.include_router(
+        onboarding.build_router(web, backend, common, PortalSettings(portal_public_url=PORTAL))
+    )
+    client = TestClient(http, base_url="https://testserver")
+    session = signed_in(
+        tenant="acme", user="anne", name="Anne Berg", roles=frozenset(roles), orgnrs=(),
+        expires=int(time.time()) + 600,
+    )  # fmt: skip
+    client.cookies.set(web.cookie, web.codec.encode(session))
+    return client, backend
+
+
+def post_invite(client: TestClient, **fields: str) -> Any:
+    page = client.get("/suppliers/invite")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, page.text
+    return client.post("/suppliers/invite", data=fields | {"csrf_token": token.group(1)})
+
+
+def test_an_invitation_registers_the_contact_and_mails_a_link_to_the_guide(tmp_path: Path):
+    user = {"id": "siri@lev.example", "email": "siri@lev.example", "language": "en"}
+    client, approval = invite_page(tmp_path, Reply(200, user, b"", None), {"accountant"})
+    answer = post_invite(client, email="siri@lev.example", orgnr="923 609 016", language="en")
+    assert answer.status_code == 200 and "Invitasjonen er sendt til siri@lev.example" in answer.text
+    ((who, url, body),) = approval.calls
+    assert who == "anne" and url.endswith("/api/v1/approval/organisation/supplier-contacts")
+    assert body == {
+        "email": "siri@lev.example",
+        "orgnr": "923609016",
+        "name": None,
+        "language": "en",
+    }
+    (mail,) = (tmp_path / "mail-outbox" / "portal").glob("*.eml")
+    text, _ = texts(BytesParser(policy=policy.default).parsebytes(mail.read_bytes()))
+    assert "Anne Berg at acme has invited you" in text and "acme@faktura.localhost" in text
+    link = re.search(r"https://portal\.example/login/link\?(\S+)", text)
+    assert link and "next=%2Fsupplier%2Fguide" in link.group(1) and "lang=en" in link.group(1)
+
+
+def test_the_invitation_page_checks_before_asking_and_shows_refusals(tmp_path: Path):
+    refusal = Reply(422, {"detail": "kari@acme.example belongs to kari, not a supplier"}, b"", None)
+    client, approval = invite_page(tmp_path, refusal, {"finance-admin"})
+    bad = post_invite(client, email="siri@lev.example", orgnr="923609017")
+    assert bad.status_code == 422 and "gyldig kontrollsiffer" in bad.text and not approval.calls
+    refused = post_invite(client, email="kari@acme.example", orgnr="923609016")
+    assert refused.status_code == 422 and "belongs to kari, not a supplier" in refused.text
+    assert not (tmp_path / "mail-outbox").exists()
+
+
+def test_only_the_ap_desk_and_finance_admins_invite_and_suppliers_read_the_guide(tmp_path: Path):
+    client, _ = invite_page(tmp_path, Reply(200, {}, b"", None), {"supplier"})
+    assert client.get("/suppliers/invite").status_code == 403
+    guide = client.get("/supplier/guide?lang=en")
+    assert guide.status_code == 200 and "How to send invoices to acme" in guide.text
+    assert "acme@faktura.localhost" in guide.text and "PEPPOL-EN16931-R003" in guide.text
+    client, _ = invite_page(tmp_path, Reply(200, {}, b"", None), {"attestant"})
+    assert client.get("/supplier/guide").status_code == 403

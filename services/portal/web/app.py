@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from fakturaportal.settings import CommonSettings
 from services.portal.config import PortalSettings
-from services.portal.web import approver, login, supplier
+from services.portal.web import approver, login, onboarding, supplier
 from services.portal.web.backend import Backend
 from services.portal.web.config import WebSettings
 from services.portal.web.directory import Directory
@@ -30,4 +30,5 @@ def mount_web(
     http.include_router(login.build_router(web, directory, links, mailer, portal.portal_public_url))
     http.include_router(supplier.build_router(web, backend, common, portal))
     http.include_router(approver.build_router(web, backend, directory, common, portal))
+    http.include_router(onboarding.build_router(web, backend, common, portal))
     return web
