@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -19,7 +18,7 @@ from tests.browser.conftest import (
     no_sideways_scroll,
     snap,
 )
-from tests.e2e.system import PORTAL, token
+from tests.e2e.system import put_organisation
 from tests.infra import TestEnv
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -41,13 +40,7 @@ USERS: list[dict[str, Any]] = [
 @pytest.fixture(scope="module")
 def onboard(system: TestEnv) -> TestEnv:
     """A tenant of its own: the invitation adds people to its organisation."""
-    response = httpx.put(
-        f"{PORTAL}/api/v1/approval/organisation/users",
-        headers=token(system, "finn", "finance-admin", tenant=TENANT),
-        json=USERS,
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
+    put_organisation(system, TENANT, {"users": USERS})
     return system
 
 

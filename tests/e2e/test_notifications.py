@@ -21,7 +21,14 @@ from fakturaportal.messaging import tracking_name
 from fakturaportal.processes import ProcessSpec, Supervisor
 from services.portal.notify.app import NotifierApp
 from services.portal.notify.mailing import TOPICS
-from tests.e2e.system import PORT_BASE, PORTAL, SERVICE_ROLE, token, unique_demo
+from tests.e2e.system import (
+    PORT_BASE,
+    PORTAL,
+    SERVICE_ROLE,
+    put_organisation,
+    token,
+    unique_demo,
+)
 from tests.e2e.test_validation import broken_totals
 from tests.infra import TestEnv, read_topic, wait_for
 
@@ -53,15 +60,7 @@ NOTIFIER = ProcessSpec("portal", "notifier")
 
 @pytest.fixture(scope="module")
 def org(system: TestEnv) -> TestEnv:
-    finn = token(system, "finn", "finance-admin", tenant=TENANT)
-    for section in ("users", "groups", "authority", "routing"):
-        response = httpx.put(
-            f"{PORTAL}/api/v1/approval/organisation/{section}",
-            headers=finn,
-            json=ORGANISATION[section],
-            timeout=30,
-        )
-        assert response.status_code == 200, response.text
+    put_organisation(system, TENANT, ORGANISATION)
     return system
 
 
