@@ -84,10 +84,11 @@ def application_classes() -> list[type[ServiceApplication]]:
     from services.audit.app import AuditApp
     from services.intake.app import IntakeApp
     from services.payment.app import PaymentApp
+    from services.portal.notify.app import NotifierApp
     from services.posting.app import PostingApp
     from services.validation.app import ValidationApp
 
-    return [IntakeApp, ValidationApp, PostingApp, ApprovalApp, PaymentApp, AuditApp]
+    return [IntakeApp, ValidationApp, PostingApp, ApprovalApp, PaymentApp, AuditApp, NotifierApp]
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

@@ -35,7 +35,7 @@ PROCESSES: tuple[ProcessSpec, ...] = tuple(
         ("approval", ("api", "consumer", "relay", "scheduler")),
         ("payment", ("api", "consumer", "relay", "bank")),
         ("audit", ("api", "consumer")),
-        ("portal", ("api",)),
+        ("portal", ("api", "notifier")),
     )
     for role in roles
 )

@@ -23,7 +23,12 @@ from services.approval.case import ApprovalCase
 from services.approval.domain import ApprovalCase as LegacyCase
 from services.approval.domain import ApprovalRefused
 from services.approval.inbox import OpenStep
-from services.approval.organisation import SECTIONS, Organisation, OrganisationRefused
+from services.approval.organisation import (
+    SECTIONS,
+    Organisation,
+    OrganisationRefused,
+    SupplierContact,
+)
 from services.approval.reminders import priority
 from services.approval.sod import Refusal
 from shared.schemas.events import CodingLine
@@ -264,6 +269,17 @@ def build_router(app: ApprovalApp) -> APIRouter:
     def organisation_history(user: CurrentUser) -> dict[str, Any]:
         require_roles(user, "finance-admin", "auditor")
         return {"changes": app.organisation_history(user.tenant)}
+
+    @router.post("/approval/organisation/supplier-contacts", response_model=None)
+    async def invite(body: SupplierContact, user: CurrentUser) -> Any:
+        """Add a supplier's contact (or one more orgnr for them): one user, nothing else, so an
+        accountant may do it too; the rest of the organisation stays the finance admin's."""
+        require_roles(user, "finance-admin", "accountant")
+        try:
+            added = await run_in_threadpool(app.add_supplier_contact, user.tenant, body, user.user)
+        except OrganisationRefused as exc:
+            return _org_refused(exc)
+        return added.model_dump(mode="json")
 
     @router.put("/approval/organisation/{section}", response_model=None)
     async def change(section: str, user: CurrentUser, body: Any = Body(...)) -> Any:  # noqa: B008

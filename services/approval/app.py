@@ -37,6 +37,8 @@ from services.approval.organisation import (
     OrganisationRefused,
     Role,
     StepKind,
+    SupplierContact,
+    User,
     organisation_id,
 )
 from services.approval.sod import Refusal, conflict
@@ -121,6 +123,17 @@ class ApprovalApp(ServiceApplication):
             return book.change(section, value, user, meta)
 
         return self._on_book(tenant_id, attempt)
+
+    def add_supplier_contact(self, tenant_id: str, contact: SupplierContact, user: str) -> User:
+        """Invite a supplier's contact (see `OrganisationBook.add_supplier_contact`)."""
+        added: list[User] = []
+
+        def attempt(book: OrganisationBook, meta: Meta) -> Organisation:
+            added[:] = [book.add_supplier_contact(contact, user, meta)]
+            return book.current()
+
+        self._on_book(tenant_id, attempt)
+        return added[0]
 
     def set_substitute(
         self,

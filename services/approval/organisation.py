@@ -19,7 +19,9 @@ from typing import Any, Literal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shared.checkdigits import valid_orgnr
 
 ORGANISATION_NAMESPACE = uuid5(NAMESPACE_URL, "https://fakturaportal.no/approval/organisation")
 ANY = "*"
@@ -61,6 +63,8 @@ class User(BaseModel):
     """Suppliers this person is, owns or is related to: they never approve paying them."""
     manager: str | None = None
     """Superior for escalation; when unset, the owner of the parent cost centre."""
+    language: Literal["nb", "en"] | None = None
+    """The language of the e-mails this person gets (portal notices); unset: bokmål."""
 
 
 class Group(BaseModel):
@@ -140,6 +144,25 @@ class Substitution(BaseModel):
 
     def active(self, at: datetime) -> bool:
         return self.valid_from <= at <= self.valid_to
+
+
+class SupplierContact(BaseModel):
+    """Whom to invite for a supplier: their address, the supplier's orgnr, optionally a name and
+    the language of their e-mails."""
+
+    model_config = _Frozen
+
+    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    orgnr: str = Orgnr
+    name: str | None = Field(default=None, max_length=200)
+    language: Literal["nb", "en"] | None = None
+
+    @field_validator("orgnr")
+    @classmethod
+    def _mod11(cls, value: str) -> str:
+        if not valid_orgnr(value):
+            raise ValueError(f"{value} is not an organisation number (MOD11)")
+        return value
 
 
 class OrganisationRefused(ValueError):
@@ -473,6 +496,36 @@ class OrganisationBook(Aggregate):
     @event(SubstituteCleared)
     def _substitute_cleared(self, user: str, changed_by: str, meta: dict[str, str]) -> None:
         self.substitutes = [s for s in self.substitutes if s["user"] != user]
+
+    def add_supplier_contact(
+        self, contact: SupplierContact, changed_by: str, meta: dict[str, str]
+    ) -> User:
+        """Invite a supplier's contact: a new `supplier-contact` user, or one more orgnr for the
+        contact who has that address already. Only the users section changes, as a `Changed`
+        event like any other, so the trail shows who invited whom. Refused when the address is a
+        staff member's (they would be barred from that supplier's invoices without anyone
+        deciding so), or when the tenant has no organisation of its own yet (its fallback would
+        be replaced by this one person)."""
+        if "users" not in self.sections:
+            raise OrganisationRefused(["set up the organisation before inviting suppliers"])
+        users = [User.model_validate(u) for u in self.sections["users"]]
+        wanted = contact.email.strip().casefold()
+        found = next((u for u in users if (u.email or "").strip().casefold() == wanted), None)
+        if found is not None and found.roles != [Role.SUPPLIER_CONTACT]:
+            raise OrganisationRefused([f"{contact.email} belongs to {found.id}, not a supplier"])
+        before = found or User(id=wanted, roles=[Role.SUPPLIER_CONTACT], email=contact.email)
+        after = before.model_copy(
+            update={
+                "name": contact.name or before.name,
+                "language": contact.language or before.language,
+                "supplier_orgnrs": list(dict.fromkeys([*before.supplier_orgnrs, contact.orgnr])),
+            }
+        )
+        if found is not None and after == found:
+            return found  # invited again: nothing changes
+        users = [after if u.id == after.id else u for u in users] if found else [*users, after]
+        self.change("users", [u.model_dump(mode="json") for u in users], changed_by, meta)
+        return after
 
     def current(self) -> Organisation:
         return Organisation.model_validate(self.sections | {"substitutes": self.substitutes})

@@ -1,4 +1,4 @@
-"""Composition root: python -m services.portal api."""
+"""Composition root: python -m services.portal {api|notifier}."""
 
 from fakturaportal.runtime import create_api, main, serve_api
 from services.portal.api import build_router
@@ -20,4 +20,11 @@ def api() -> None:
     serve_api(http, SERVICE)
 
 
-main(SERVICE, {"api": api})
+def notifier() -> None:
+    """E-mail to suppliers and approvers about their invoices (`services/portal/notify`)."""
+    from services.portal.notify.process import run_notifier
+
+    run_notifier()
+
+
+main(SERVICE, {"api": api, "notifier": notifier})

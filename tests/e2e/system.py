@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -94,3 +95,15 @@ def upload(env: TestEnv, data: bytes, *, tenant: str = "demo", name: str = "invo
     )
     assert response.status_code == 201, response.text
     return str(response.json()["invoice_id"])
+
+
+def put_organisation(env: TestEnv, tenant: str, organisation: dict[str, Any]) -> None:
+    """Set a tenant's organisation, section by section, as its finance admin."""
+    import httpx
+
+    finn = token(env, "finn", "finance-admin", tenant=tenant)
+    for section, value in organisation.items():
+        response = httpx.put(
+            f"{PORTAL}/api/v1/approval/organisation/{section}", headers=finn, json=value, timeout=30
+        )
+        assert response.status_code == 200, response.text

@@ -126,3 +126,48 @@ def test_buyer_reference_resolves_by_rule_id_name_or_email():
     assert o.resolve_reference("KARI") == "kari"
     assert o.resolve_reference("someone else") is None
     assert Organisation().problems() == []
+
+
+# -- inviting a supplier's contact ----------------------------------------------------------------
+
+
+def test_inviting_a_supplier_contact_adds_one_user_with_that_orgnr():
+    from services.approval.organisation import SupplierContact
+
+    b = book()
+    b.collect_events()
+    contact = SupplierContact(email="Siri@Lev.example", orgnr="923609016", language="en")
+    added = b.add_supplier_contact(contact, changed_by="anne", meta={})
+    assert (added.id, added.email, added.language) == ("siri@lev.example", "Siri@Lev.example", "en")
+    assert added.roles == [Role.SUPPLIER_CONTACT]
+    assert b.current().linked_to_supplier("siri@lev.example", "923609016")
+    (changed,) = b.collect_events()
+    assert isinstance(changed, OrganisationBook.Changed) and changed.changed_by == "anne"
+    # Invited again: nothing recorded. For a second supplier: one more orgnr, the same person.
+    b.add_supplier_contact(contact, changed_by="anne", meta={})
+    assert b.collect_events() == []
+    again = b.add_supplier_contact(
+        SupplierContact(email="siri@lev.example", orgnr="974760673"), changed_by="anne", meta={}
+    )
+    assert again.supplier_orgnrs == ["923609016", "974760673"] and again.language == "en"
+    assert len(b.current().users) == len(ORG["users"]) + 1
+
+
+def test_a_staff_address_or_a_tenant_without_organisation_is_refused():
+    from services.approval.organisation import SupplierContact
+
+    b = book()
+    users = [u | {"email": f"{u['id']}@buyer.example"} for u in ORG["users"]]
+    b.change("users", users, changed_by="finn", meta={})
+    with pytest.raises(OrganisationRefused, match="belongs to kari, not a supplier"):
+        b.add_supplier_contact(
+            SupplierContact(email="KARI@buyer.example", orgnr="923609016"),
+            changed_by="anne",
+            meta={},
+        )
+    with pytest.raises(OrganisationRefused, match="set up the organisation"):
+        OrganisationBook(tenant_id="new").add_supplier_contact(
+            SupplierContact(email="a@b.example", orgnr="923609016"), changed_by="anne", meta={}
+        )
+    with pytest.raises(ValueError, match="MOD11"):
+        SupplierContact(email="a@b.example", orgnr="923609017")

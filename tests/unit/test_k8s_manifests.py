@@ -490,7 +490,7 @@ def test_log_followers_run_exactly_one_replica(rendered: tuple[str, list[Doc]]) 
     """The exporter follows posting's event log as a relay does, and one trainer publishes
     model versions: two of either would race."""
     _, docs = rendered
-    for name in ("posting-exporter", "posting-trainer", "payment-bank"):
+    for name in ("posting-exporter", "posting-trainer", "payment-bank", "portal-notifier"):
         deployment = of_kind(docs, "Deployment")[name]
         assert deployment["spec"].get("replicas") == 1, name
         assert deployment["spec"].get("strategy") == {"type": "Recreate"}, name

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from fakturaportal.settings import CommonSettings
 from services.portal.config import PortalSettings
-from services.portal.web import admin, approver, audit_pages, desk, finance, login, supplier
+from services.portal.web import admin, approver, audit_pages, desk, finance, login, onboarding, supplier
 from services.portal.web.backend import Backend
 from services.portal.web.config import WebSettings
 from services.portal.web.directory import Directory
@@ -34,4 +34,5 @@ def mount_web(
     http.include_router(admin.build_router(web, backend, portal))
     http.include_router(audit_pages.build_router(web, backend, common, portal))
     http.include_router(finance.build_router(web, backend, common, portal))
+    http.include_router(onboarding.build_router(web, backend, common, portal))
     return web
