@@ -6,7 +6,16 @@ from fastapi import FastAPI
 
 from fakturaportal.settings import CommonSettings
 from services.portal.config import PortalSettings
-from services.portal.web import admin, approver, audit_pages, desk, finance, login, onboarding, supplier
+from services.portal.web import (
+    admin,
+    approver,
+    audit_pages,
+    desk,
+    finance,
+    login,
+    onboarding,
+    supplier,
+)
 from services.portal.web.backend import Backend
 from services.portal.web.config import WebSettings
 from services.portal.web.directory import Directory

@@ -1,10 +1,11 @@
 """Give the demo tenant's people e-mail addresses, so they can log in to the web UI locally.
 
-`make portal-demo` (part of `make run`, before the demo invoices). The demo tenant starts with approval's fallback
-organisation, whose people have no addresses; this puts an organisation in its place (as the
-finance admin `finn`): anne registers, kari attests, ola approves the budget (up to NOK 100 000),
-per releases payments, revisor reads, and siri speaks for the first demo supplier. Approval then
-has two steps (attestation, budget), as the Norwegian practice in DESIGN §4 has it.
+`make portal-demo` (part of `make run`, before the demo invoices). The demo tenant starts with
+approval's fallback organisation, whose people have no addresses; this puts an organisation in
+its place (as the finance admin `finn`): anne registers, kari attests, ola approves the budget
+(up to NOK 100 000), per releases payments, revisor reads, and siri speaks for the first demo
+supplier. Approval then has two steps (attestation, budget), as the Norwegian practice in
+DESIGN §4 has it.
 """
 
 from __future__ import annotations
