@@ -199,10 +199,24 @@ class InvoiceValidated(EventPayload):
     purchase_order: OrderMatch | None = Field(
         default=None, description="The order matched within tolerance, with its deviations."
     )
+    released_by: str | None = Field(
+        default=None,
+        description="Set when the invoice had been flagged and a person released it: who.",
+    )
+    release_note: str | None = Field(
+        default=None, description="Why the flagged invoice was released, in the person's words."
+    )
 
 
 class InvoiceRejected(EventPayload):
     findings: list[Finding]
+    rejected_by: str | None = Field(
+        default=None,
+        description="Set when a person rejected a flagged invoice; null when a rule rejected it.",
+    )
+    reason: str | None = Field(
+        default=None, description="The person's reason, shown to the supplier."
+    )
 
 
 class InvoiceFlagged(EventPayload):
@@ -327,6 +341,16 @@ class InvoiceApproved(EventPayload):
 class InvoiceDisputed(EventPayload):
     disputed_by: str
     reason: str
+
+
+class InvoiceCorrected(EventPayload):
+    """A person corrected a captured field (the AP desk); the invoice as it now reads."""
+
+    field: str = Field(description="The business term corrected, e.g. BT-1.")
+    value: str = Field(description="The value as the person entered it.")
+    previous: str | None = Field(default=None, description="The value as captured before.")
+    corrected_by: str
+    invoice: CanonicalInvoice = Field(description="The canonical invoice with the correction.")
 
 
 class InvoiceRecoded(EventPayload):
@@ -470,6 +494,7 @@ EVENT_MODELS: dict[Topic, type[Payload]] = {
     Topic.INVOICE_OCR_REQUESTED: InvoiceOcrRequested,
     Topic.INVOICE_OCR_COMPLETED: InvoiceOcrCompleted,
     Topic.INVOICE_CAPTURED: InvoiceCaptured,
+    Topic.INVOICE_CORRECTED: InvoiceCorrected,
     Topic.INVOICE_VALIDATED: InvoiceValidated,
     Topic.INVOICE_REJECTED: InvoiceRejected,
     Topic.INVOICE_FLAGGED: InvoiceFlagged,

@@ -92,6 +92,11 @@ SUMMARIES: dict[Topic, tuple[str, str]] = {
         "The document was read into the canonical EN16931 invoice, with per-field source and "
         "confidence.",
     ),
+    Topic.INVOICE_CORRECTED: (
+        "intake",
+        "A person corrected a captured field on the AP desk; validation checks the invoice again "
+        "if it had been stopped.",
+    ),
     Topic.INVOICE_VALIDATED: (
         "validation",
         "The invoice passed the EN16931, Peppol and Norwegian rules; warnings travel on.",

@@ -10,6 +10,7 @@ class Topic(StrEnum):
     INVOICE_OCR_REQUESTED = "invoice-ocr-requested"
     INVOICE_OCR_COMPLETED = "invoice-ocr-completed"
     INVOICE_CAPTURED = "invoice-captured"
+    INVOICE_CORRECTED = "invoice-corrected"
     INVOICE_VALIDATED = "invoice-validated"
     INVOICE_REJECTED = "invoice-rejected"
     INVOICE_FLAGGED = "invoice-flagged"
