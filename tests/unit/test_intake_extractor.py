@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from datetime import date
 from decimal import Decimal
 
@@ -21,7 +20,6 @@ from services.intake.extractor import (
 from services.intake.pdftext import pdf_pages
 from services.intake.words import PageText, Word
 from shared.schemas.invoice import CaptureSource
-from tests.unit.test_intake_pdf_samples import SAMPLES, benchmark_fields
 
 
 @pytest.mark.parametrize(
@@ -170,16 +168,6 @@ def test_a_corrected_account_is_remembered() -> None:
     pages = _words(ROWS)
     hints = learn_from_correction(pages, "BT-84", "1503.01.00007", None)
     assert hints.known_accounts == ("15030100007",)
-
-
-def test_speed_on_sample_pdfs() -> None:
-    data = [make().pdf for make in SAMPLES]
-    started = time.perf_counter()
-    for _ in range(3):
-        for pdf in data:
-            benchmark_fields(extract_invoice(pdf_pages(pdf), CaptureSource.PDF_TEXT))
-    per_pdf = (time.perf_counter() - started) / (3 * len(data))
-    assert per_pdf < 0.25  # generous for CI; measured ~0.03 s
 
 
 def test_a_line_of_separators_only_does_not_break_the_layout() -> None:
