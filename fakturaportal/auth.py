@@ -1,12 +1,12 @@
 """Bearer JWT authentication: issuer, audience and expiry checked; claims carry tenant, user, roles.
 
 Locally tokens are HS256-signed with `FP_JWT_SECRET` (`fakturaportal dev-token`); in production the
-issuer's keys come from `FP_JWT_JWKS_URL`.
+issuer's keys come from `FP_JWT_JWKS_URL`. The portal's calls on a person's behalf carry its own
+issuer (`FP_PORTAL_ISSUER`) and are verified against its JWKS (`FP_PORTAL_JWKS_URL`), ES256 only.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any
@@ -16,6 +16,7 @@ from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from fakturaportal.settings import CommonSettings, common_settings
+from fakturaportal.signing import person_claims, sign_as_portal
 
 ROLES = frozenset(
     {
@@ -49,6 +50,15 @@ class AuthError(Exception):
     pass
 
 
+def _checked_roles(roles: list[str]) -> list[str]:
+    unknown = set(roles) - ROLES
+    if unknown:
+        raise AuthError(
+            f"unknown role(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(ROLES))}"
+        )
+    return roles
+
+
 def issue_dev_token(
     settings: CommonSettings,
     *,
@@ -60,24 +70,48 @@ def issue_dev_token(
 ) -> str:
     if settings.jwt_secret is None:
         raise AuthError("FP_JWT_SECRET is not set: run `make run` once, or export it")
-    unknown = set(roles) - ROLES
-    if unknown:
-        raise AuthError(
-            f"unknown role(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(ROLES))}"
-        )
-    now = int(time.time())
-    claims = {
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
-        "sub": user,
-        "tenant": tenant,
-        "roles": roles,
-        "iat": now,
-        "exp": now + ttl_seconds,
-    }
-    if supplier_orgnr:
-        claims["supplier_orgnr"] = supplier_orgnr
+    claims = person_claims(
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        tenant=tenant,
+        user=user,
+        roles=_checked_roles(roles),
+        ttl_seconds=ttl_seconds,
+        supplier_orgnr=supplier_orgnr,
+    )
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+
+
+def issue_call_token(
+    settings: CommonSettings,
+    *,
+    tenant: str,
+    user: str,
+    roles: list[str],
+    ttl_seconds: int,
+    supplier_orgnr: str | None = None,
+) -> str:
+    """The portal's token for one call to a service: ES256 with its own key when it has one
+    (production), else the local HS256 token."""
+    if settings.portal_signing_key is None:
+        return issue_dev_token(
+            settings,
+            tenant=tenant,
+            user=user,
+            roles=roles,
+            ttl_seconds=ttl_seconds,
+            supplier_orgnr=supplier_orgnr,
+        )
+    claims = person_claims(
+        settings.portal_issuer,
+        settings.jwt_audience,
+        tenant=tenant,
+        user=user,
+        roles=_checked_roles(roles),
+        ttl_seconds=ttl_seconds,
+        supplier_orgnr=supplier_orgnr,
+    )
+    return sign_as_portal(settings, claims)
 
 
 @lru_cache(maxsize=4)
@@ -88,7 +122,18 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 def verify(token: str, settings: CommonSettings) -> Principal:
     options: Any = {"require": ["exp", "iss", "aud", "sub"]}
     try:
-        if settings.jwt_jwks_url:
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        if settings.portal_jwks_url and issuer == settings.portal_issuer:
+            key = _jwks_client(settings.portal_jwks_url).get_signing_key_from_jwt(token).key
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["ES256"],
+                audience=settings.jwt_audience,
+                issuer=settings.portal_issuer,
+                options=options,
+            )
+        elif settings.jwt_jwks_url:
             key = _jwks_client(settings.jwt_jwks_url).get_signing_key_from_jwt(token).key
             claims = jwt.decode(
                 token,

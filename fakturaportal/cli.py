@@ -54,6 +54,14 @@ def cmd_dev_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_portal_key(args: argparse.Namespace) -> int:
+    """A key for the portal's Secret; its public half is served at /.well-known/jwks.json."""
+    from fakturaportal.signing import new_private_key_pem
+
+    print(new_private_key_pem(), end="")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Create topics, event tables with their append-only guards, and projection tables."""
     from fakturaportal.db import grant_service_role
@@ -330,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     payments.add_argument("rest", nargs=argparse.REMAINDER)
     payments.set_defaults(func=cmd_payments)
+    sub.add_parser(
+        "portal-key", help="print a new EC P-256 key (PEM) for FP_PORTAL_SIGNING_KEY"
+    ).set_defaults(func=cmd_portal_key)
     sub.add_parser(
         "init-local", help="create .data/local.env with fresh local secrets"
     ).set_defaults(func=lambda a: print(ensure_local_env()) or 0)

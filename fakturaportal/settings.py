@@ -37,6 +37,15 @@ class CommonSettings(BaseSettings):
     jwt_issuer: str = "https://auth.fakturaportal.local"
     jwt_audience: str = "fakturaportal"
     jwt_jwks_url: str | None = None
+    portal_signing_key: SecretStr | None = None
+    """PEM of the portal's EC P-256 private key (`fakturaportal portal-key`). With it the portal
+    signs its calls to the services as the logged-in person (ES256) instead of with FP_JWT_SECRET,
+    so production can verify people's tokens against the identity provider's JWKS and the
+    portal's own at once."""
+    portal_issuer: str = "https://portal.fakturaportal.local"
+    portal_jwks_url: str | None = None
+    """Where services fetch the portal's public key (`<portal>/.well-known/jwks.json`); tokens
+    whose `iss` is FP_PORTAL_ISSUER are verified against it, with ES256 only."""
     health_port: int = 0
     kafka_partitions: int = 3
     topic_prefix: str = ""

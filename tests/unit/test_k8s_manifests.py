@@ -30,6 +30,7 @@ import pytest
 import yaml
 
 from fakturaportal.processes import PROCESSES as LOCAL_PROCESSES
+from fakturaportal.signing import new_private_key_pem
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
@@ -41,6 +42,7 @@ DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"
 NAMESPACE = "fakturaportal"
 CONFIG_MAP = "fakturaportal-config"
 SECRET = "fakturaportal-secrets"
+PORTAL_KEY_SECRET = "fakturaportal-portal-key"
 PARTITIONS = 3
 API_PORT = 8080
 HEALTH_PORT = 8081
@@ -233,6 +235,7 @@ def kustomize_build(relative: str) -> subprocess.CompletedProcess[str]:
         shutil.copytree(K8S, copy_root, ignore=shutil.ignore_patterns("secrets.env"))
         for example in copy_root.rglob("*.env.example"):
             example.with_suffix("").write_text(example.read_text(encoding="utf-8"))
+        (copy_root / "overlays" / "dev" / "portal-key.pem").write_text(new_private_key_pem())
         return subprocess.run(
             [*command, str(copy_root / relative)],
             capture_output=True,
@@ -689,6 +692,23 @@ def test_the_portal_is_the_only_way_in(rendered: tuple[str, list[Doc]]) -> None:
     )
 
 
+def test_only_the_portal_holds_its_signing_key(rendered: tuple[str, list[Doc]]) -> None:
+    """Services verify the portal's tokens by its public key; none of them can sign one."""
+    _, docs = rendered
+    holders = set()
+    for name, deployment in of_kind(docs, "Deployment").items():
+        for env in app_container(deployment).get("env", []):
+            ref = (env.get("valueFrom") or {}).get("secretKeyRef") or {}
+            if unhashed(ref.get("name", "")) == PORTAL_KEY_SECRET:
+                assert (env["name"], ref["key"]) == ("FP_PORTAL_SIGNING_KEY",) * 2
+                holders.add(name)
+    assert holders == {"portal-api", "portal-notifier"}
+    maps = {unhashed(name): doc for name, doc in of_kind(docs, "ConfigMap").items()}
+    config = maps[CONFIG_MAP]["data"]
+    assert "FP_PORTAL_SIGNING_KEY" not in config
+    assert config["FP_PORTAL_JWKS_URL"] == f"http://portal-api:{API_PORT}/.well-known/jwks.json"
+
+
 def test_migrate_job_runs_before_rollout(rendered: tuple[str, list[Doc]]) -> None:
     _, docs = rendered
     job = of_kind(docs, "Job")["fakturaportal-migrate"]
@@ -731,8 +751,8 @@ def test_dev_runs_one_of_everything_from_the_dev_image() -> None:
     for hpa in of_kind(docs, "HorizontalPodAutoscaler").values():
         assert hpa["spec"]["maxReplicas"] == 1
     assert {c["image"].rsplit(":", 1)[1] for c in all_containers(docs)} == {"dev"}
-    (secret,) = of_kind(docs, "Secret").values()
-    assert unhashed(secret["metadata"]["name"]) == SECRET
+    secrets = {unhashed(name) for name in of_kind(docs, "Secret")}
+    assert secrets == {SECRET, PORTAL_KEY_SECRET}
 
 
 def test_production_scales_out_with_a_pinned_image() -> None:

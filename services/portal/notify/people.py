@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from fakturaportal.auth import issue_dev_token
+from fakturaportal.auth import issue_call_token
 from fakturaportal.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class OrganisationReader:
         return self.cache[tenant]
 
     def _read(self, tenant: str) -> Org:
-        token = issue_dev_token(
+        token = issue_call_token(
             self.settings, tenant=tenant, user=SERVICE_USER, roles=[SERVICE_ROLE], ttl_seconds=60
         )
         try:

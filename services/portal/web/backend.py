@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from fakturaportal.auth import Principal, issue_dev_token
+from fakturaportal.auth import Principal, issue_call_token
 from fakturaportal.settings import CommonSettings
 from fakturaportal.telemetry import current_traceparent
 
@@ -52,7 +52,7 @@ class Backend:
         self.client = client or httpx.AsyncClient(timeout=30.0)
 
     def bearer(self, who: Principal, seconds: int = TOKEN_SECONDS) -> str:
-        return issue_dev_token(
+        return issue_call_token(
             self.settings,
             tenant=who.tenant,
             user=who.user,

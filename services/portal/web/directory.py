@@ -3,7 +3,7 @@
 Staff have e-mail addresses and roles; supplier contacts have the role `supplier-contact` and the
 supplier org.nrs they speak for. Reading the organisation needs a service identity: the portal
 signs itself a one-minute token with the read-only role `auditor` (user `portal-login`) for this
-look-up only. In production that token would come from the IdP (client credentials).
+look-up only; in production the portal signs it with its own key (`fakturaportal/signing.py`).
 """
 
 from __future__ import annotations
