@@ -22,14 +22,14 @@ from services.approval.app import ApprovalApp, CaseNotFound
 from services.approval.case import ApprovalCase
 from services.approval.domain import ApprovalCase as LegacyCase
 from services.approval.domain import ApprovalRefused
-from services.approval.inbox import OpenStep
+from services.approval.inbox import OpenStep, discount_of
 from services.approval.organisation import (
     SECTIONS,
     Organisation,
     OrganisationRefused,
     SupplierContact,
 )
-from services.approval.reminders import priority
+from services.approval.reminders import Priority, priority
 from services.approval.sod import Refusal
 from shared.schemas.events import CodingLine
 
@@ -111,12 +111,12 @@ def build_router(app: ApprovalApp) -> APIRouter:
         now = app.clock()
         rows = []
         for step, why, on_behalf_of in app.inbox(user.tenant, user.user):
-            urgency = priority(step, now)
+            urgency = priority(step, now, discount_of(step))
             rows.append(
                 (
                     urgency.sort_key,
                     step.due_at or datetime.max.replace(tzinfo=now.tzinfo),
-                    _inbox_row(step, why, on_behalf_of, urgency.level),
+                    _inbox_row(step, why, on_behalf_of, urgency),
                 )
             )
         rows.sort(key=lambda r: (r[0], r[1]))
@@ -351,7 +351,9 @@ def _case_view(case: ApprovalCase, supplier: bool = False) -> dict[str, Any]:
     }
 
 
-def _inbox_row(step: OpenStep, why: str, on_behalf_of: str | None, level: str) -> dict[str, Any]:
+def _inbox_row(
+    step: OpenStep, why: str, on_behalf_of: str | None, urgency: Priority
+) -> dict[str, Any]:
     amount = step.payable_amount
     return {
         "invoice_id": str(step.case_id),
@@ -367,6 +369,9 @@ def _inbox_row(step: OpenStep, why: str, on_behalf_of: str | None, level: str) -
         "assignee": step.assignee,
         "why": why,
         "on_behalf_of": on_behalf_of,
-        "priority": level,
+        "priority": urgency.level,
         "held_until": step.held_until,
+        "discount_percent": str(step.discount_percent) if step.discount_percent else None,
+        "discount_until": step.discount_until.isoformat() if step.discount_until else None,
+        "discount_at_stake": str(urgency.at_stake) if urgency.at_stake else None,
     }

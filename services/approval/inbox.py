@@ -14,7 +14,8 @@ from uuid import UUID
 
 from services.approval.case import ApprovalCase
 from services.approval.organisation import Organisation
-from services.approval.reminders import next_action_at
+from services.approval.reminders import Discount, next_action_at
+from shared.payment_terms import parse_terms
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,18 @@ class OpenStep:
     payable_amount: Decimal | None
     currency: str | None
     due_date: date | None
+    discount_percent: Decimal | None = None
+    """The cash discount the invoice's payment terms state (BT-20), if they state one clearly."""
+    discount_until: date | None = None
+    """Its last day: the approver's deadline when the discount is worth keeping."""
 
 
 def open_steps(case: ApprovalCase) -> list[OpenStep]:
     """The rows of a case: its active steps while it is open, none once it is closed."""
     invoice = case.invoice
     active = {s.id for s in case.active_steps()}
+    terms = parse_terms(invoice.payment_terms)
+    until = terms.last_day(invoice.issue_date) if terms and invoice.issue_date else None
     return [
         OpenStep(
             tenant_id=case.tenant_id,
@@ -66,10 +73,19 @@ def open_steps(case: ApprovalCase) -> list[OpenStep]:
             payable_amount=invoice.payable_amount,
             currency=invoice.currency,
             due_date=invoice.due_date,
+            discount_percent=terms.percent if terms and until else None,
+            discount_until=until,
         )
         for ordinal, step in enumerate(case.steps)
         if step.id in active
     ]
+
+
+def discount_of(step: OpenStep) -> Discount | None:
+    """The discount still to be had, as priority weighs it."""
+    if step.discount_percent is None or step.discount_until is None:
+        return None
+    return Discount(step.discount_percent, step.discount_until)
 
 
 def assignees_for(org: Organisation, user: str, now: datetime) -> list[str]:

@@ -83,21 +83,29 @@ DDL = (
     "WHERE escalated",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_due ON {TABLE} (next_action_at) "
     "WHERE next_action_at IS NOT NULL",
+    # Added with POSITION_KEY's "/2": the catch-up rewrites the older rows with them.
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS discount_percent numeric",
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS discount_until date",
     f"""CREATE TABLE IF NOT EXISTS {TABLE}_position (
         projection text   PRIMARY KEY,
         position   bigint NOT NULL)""",
 )
+POSITION_KEY = f"{TABLE}/2"
+"""The table's position row. A new key when the rows gain columns: the first catch-up then
+rewrites every case's rows from the start (each case's rows are replaced, never added twice)."""
 SELECT = (
     "SELECT tenant_id, case_id, step_id, ordinal, kind, step_amount, assignee, escalate_to, "
     "escalated, due_at, next_action_at, held_until, invoice_number, supplier_name, "
-    "payable_amount, currency, due_date FROM approval_open_steps"
+    "payable_amount, currency, due_date, discount_percent, discount_until "
+    "FROM approval_open_steps"
 )
 """`OpenStep`'s fields, in order."""
 INSERT = (
     "INSERT INTO approval_open_steps (opened, tenant_id, case_id, step_id, ordinal, kind, "
     "step_amount, assignee, escalate_to, escalated, due_at, next_action_at, held_until, "
-    "invoice_number, supplier_name, payable_amount, currency, due_date) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "invoice_number, supplier_name, payable_amount, currency, due_date, discount_percent, "
+    "discount_until) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
 
@@ -163,12 +171,12 @@ class OpenSteps:
                     conn.execute(
                         "INSERT INTO approval_open_steps_position (projection, position) "
                         "VALUES (%s, 0) ON CONFLICT (projection) DO NOTHING",
-                        (TABLE,),
+                        (POSITION_KEY,),
                     )
                     locked = conn.execute(
                         "SELECT position FROM approval_open_steps_position WHERE projection = %s "
                         "FOR UPDATE",
-                        (TABLE,),
+                        (POSITION_KEY,),
                     ).fetchone()
                     position = int(locked[0]) if locked else 0
                     batch = self._app.recorder.select_notifications(
@@ -180,7 +188,7 @@ class OpenSteps:
                     conn.execute(
                         "UPDATE approval_open_steps_position SET position = %s "
                         "WHERE projection = %s",
-                        (batch[-1].id, TABLE),
+                        (batch[-1].id, POSITION_KEY),
                     )
                 applied += len(batch)
         return applied
@@ -205,7 +213,8 @@ class OpenSteps:
     def _behind(self, conn: psycopg.Connection[TupleRow]) -> bool:
         """Cheap, without the lock: is anything recorded past the table's position?"""
         found = conn.execute(
-            "SELECT position FROM approval_open_steps_position WHERE projection = %s", (TABLE,)
+            "SELECT position FROM approval_open_steps_position WHERE projection = %s",
+            (POSITION_KEY,),
         ).fetchone()
         position = int(found[0]) if found else 0
         later = self._app.recorder.select_notifications(

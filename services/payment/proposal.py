@@ -16,10 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from services.payment.checks import CheckResult, Finding, PaymentToRelease, check_run, same_account
-from services.payment.discount import DynamicOffer, Offer, parse_terms
+from services.payment.discount import DynamicOffer, Offer
 from services.payment.domain import BookItem, payment_id
 from services.payment.planning import PayableItem, PlannedPayment, Proposal, propose
 from services.payment.setup import Setup
+from shared.payment_terms import parse_terms
 
 Data = dict[str, Any]
 ZERO = Decimal("0.00")

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
 
@@ -24,7 +25,7 @@ from fakturaportal.settings import CommonSettings
 from services.approval.app import ApprovalApp
 from services.approval.case import ApprovalCase
 from services.approval.config import ApprovalSettings
-from services.approval.index import TOPICS, OpenSteps
+from services.approval.index import POSITION_KEY, TOPICS, OpenSteps
 from services.approval.mail_follower import MailFollower
 from services.approval.notices import message_id
 from services.approval.scheduler import Scheduler
@@ -231,7 +232,10 @@ def test_the_scheduler_reads_only_what_is_due(app: ApprovalApp, clock: Clock, te
 
 def pending(app: ApprovalApp) -> int:
     with connect(app.settings, autocommit=True) as conn:
-        found = conn.execute("SELECT position FROM approval_open_steps_position").fetchone()
+        found = conn.execute(
+            "SELECT position FROM approval_open_steps_position WHERE projection = %s",
+            (POSITION_KEY,),
+        ).fetchone()
     position = int(found[0]) if found else 0
     later = app.recorder.select_notifications(
         start=position, limit=100_000, topics=TOPICS, inclusive_of_start=False
@@ -444,3 +448,58 @@ def test_a_walking_skeleton_case_is_shown_and_never_acted_on(app: ApprovalApp, t
         who["principal"] = Principal("another-tenant", "ola", frozenset({"attestant"}))
         assert client.get(f"/api/v1/invoices/{invoice_id}/approval").status_code == 404
     assert app.inbox(tenant, "ola") == []
+
+
+def test_the_inbox_ranks_a_discount_about_to_be_lost_first(app: ApprovalApp, tenant: str) -> None:
+    """BT-20's cash discount reaches the table, and the inbox weighs it (DESIGN: lost discounts)."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from fakturaportal.auth import Principal, authenticate
+    from services.approval.api import build_router
+
+    plain = open_case(app, tenant)
+    urgent = open_case(
+        app, tenant, payment_terms="2 % rabatt ved betaling innen 3 dager, netto 30 dager"
+    )
+    later = open_case(app, tenant, payment_terms="2/20 netto 30")
+    http = FastAPI()
+    http.include_router(build_router(app))
+    http.dependency_overrides[authenticate] = lambda: Principal(
+        tenant, "ola", frozenset({"attestant"})
+    )
+    with TestClient(http) as client:
+        answer = client.get("/api/v1/approvals/inbox")
+    assert answer.status_code == 200, answer.text
+    items = answer.json()["items"]
+    assert [i["invoice_id"] for i in items] == [str(urgent), str(later), str(plain)]
+    first, second, third = items
+    assert first["priority"] == "discount"
+    assert (first["discount_percent"], first["discount_until"], first["discount_at_stake"]) == (
+        "2",
+        "2026-03-04",
+        "250.00",
+    )
+    assert (second["priority"], second["discount_until"]) == ("normal", "2026-03-21")
+    assert third["discount_percent"] is None and third["discount_at_stake"] is None
+
+
+def test_a_new_position_key_rewrites_the_older_rows(app: ApprovalApp, tenant: str) -> None:
+    """Rows written before a column existed are rewritten by the first catch-up under the new
+    key, without a row twice (here: the key's row removed, as on a database of the old shape)."""
+    case = open_case(app, tenant, payment_terms="2/10 netto 30")
+    assert [r.discount_percent for r, _, _ in app.inbox(tenant, "ola")] == [Decimal(2)]
+    with connect(app.settings, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE approval_open_steps SET discount_percent = NULL, discount_until = NULL"
+        )
+        conn.execute(
+            "DELETE FROM approval_open_steps_position WHERE projection = %s", (POSITION_KEY,)
+        )
+    [(row, _, _)] = app.inbox(tenant, "ola")
+    assert (row.case_id, row.discount_percent, str(row.discount_until)) == (
+        case,
+        Decimal(2),
+        "2026-03-11",
+    )
+    assert pending(app) == 0

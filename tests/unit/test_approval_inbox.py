@@ -71,3 +71,11 @@ def test_whose_a_row_is():
     assert why(to_ola, o, "mona", T0 + 2 * H) is None
     assert why(to_group, o, "mona", T0) == ("assigned", None)
     assert why(to_ola, o, "kari", T0) is None
+
+
+def test_a_row_carries_the_cash_discount_its_terms_state():
+    [row] = open_steps(new_case(payment_terms="2 % rabatt ved betaling innen 10 dager, netto 30"))
+    assert (str(row.discount_percent), row.discount_until.isoformat()) == ("2", "2026-03-11")
+    [unclear] = open_steps(new_case(payment_terms="2/10 eller 3/5 netto 30"))
+    [none] = open_steps(new_case())
+    assert unclear.discount_percent is None and none.discount_until is None

@@ -5,13 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.payment.discount import (
-    DiscountTerms,
-    DynamicOffer,
-    decide,
-    parse_terms,
-    target_date,
-)
+from services.payment.discount import DynamicOffer, decide, target_date
+from shared.payment_terms import DiscountTerms, parse_terms
 
 D = Decimal
 

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.payment.discount import DiscountTerms
 from services.payment.planning import (
     AppliedCredit,
     CarriedCredit,
@@ -20,6 +19,7 @@ from services.payment.planning import (
     execution_date,
     propose,
 )
+from shared.payment_terms import DiscountTerms
 
 D = Decimal
 NOON = time(12, 0)

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from services.payment.discount import parse_terms
+from shared.payment_terms import parse_terms
 
 Row = dict[str, Any]
 WEEKS_BACK = 12

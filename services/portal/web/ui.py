@@ -99,6 +99,7 @@ class Web:
             lstrip_blocks=True,
         )
         self.env.filters["money"] = money
+        self.env.filters["percent"] = percent
         self.env.filters["local_time"] = local_time
 
     # -- the request ----------------------------------------------------------------------------
@@ -219,6 +220,15 @@ def money(value: Any, currency: str | None = None) -> str:
         return str(escape(value))
     text = whole.replace(",", NBSP) + "," + cents
     return f"{text}{NBSP}{currency}" if currency else text
+
+
+def percent(value: Any) -> str:
+    """A rate as Norwegians write it, without trailing zeros: 2, 1,5."""
+    try:
+        number = Decimal(str(value)).normalize()
+    except InvalidOperation:
+        return str(escape(value))
+    return f"{number:f}".replace(".", ",")
 
 
 def local_time(value: Any) -> str:
