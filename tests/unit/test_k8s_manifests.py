@@ -42,7 +42,7 @@ DOCKERFILE = REPO / "deploy" / "docker" / "Dockerfile"
 NAMESPACE = "fakturaportal"
 CONFIG_MAP = "fakturaportal-config"
 SECRET = "fakturaportal-secrets"
-PORTAL_KEY_SECRET = "fakturaportal-portal-key"
+PORTAL_SECRET = "fakturaportal-portal"
 PARTITIONS = 3
 API_PORT = 8080
 HEALTH_PORT = 8081
@@ -232,7 +232,7 @@ def kustomize_build(relative: str) -> subprocess.CompletedProcess[str]:
     command = require_kustomize()
     with tempfile.TemporaryDirectory() as tmp:
         copy_root = Path(tmp) / "k8s"
-        shutil.copytree(K8S, copy_root, ignore=shutil.ignore_patterns("secrets.env"))
+        shutil.copytree(K8S, copy_root, ignore=shutil.ignore_patterns("secrets.env", "portal.env"))
         for example in copy_root.rglob("*.env.example"):
             example.with_suffix("").write_text(example.read_text(encoding="utf-8"))
         (copy_root / "overlays" / "dev" / "portal-key.pem").write_text(new_private_key_pem())
@@ -612,7 +612,8 @@ def test_every_process_gets_the_shared_configuration(rendered: tuple[str, list[D
             name
             for name, e in env.items()
             if ("PASSWORD" in name or "SECRET" in name)
-            and unhashed(e.get("valueFrom", {}).get("secretKeyRef", {}).get("name", "")) != SECRET
+            and unhashed(e.get("valueFrom", {}).get("secretKeyRef", {}).get("name", ""))
+            not in {SECRET, PORTAL_SECRET}
         ]
         assert not literal, f"{doc['metadata']['name']}: take {literal} from the Secret"
     generated = {unhashed(d["metadata"]["name"]) for d in docs if d["kind"] == "ConfigMap"}
@@ -699,10 +700,14 @@ def test_only_the_portal_holds_its_signing_key(rendered: tuple[str, list[Doc]]) 
     for name, deployment in of_kind(docs, "Deployment").items():
         for env in app_container(deployment).get("env", []):
             ref = (env.get("valueFrom") or {}).get("secretKeyRef") or {}
-            if unhashed(ref.get("name", "")) == PORTAL_KEY_SECRET:
-                assert (env["name"], ref["key"]) == ("FP_PORTAL_SIGNING_KEY",) * 2
-                holders.add(name)
-    assert holders == {"portal-api", "portal-notifier"}
+            if unhashed(ref.get("name", "")) == PORTAL_SECRET:
+                assert env["name"] == ref["key"]
+                holders.add((name, env["name"]))
+    assert holders == {
+        ("portal-api", "FP_PORTAL_SIGNING_KEY"),
+        ("portal-api", "FP_PORTAL_SESSION_SECRET"),
+        ("portal-notifier", "FP_PORTAL_SIGNING_KEY"),
+    }
     maps = {unhashed(name): doc for name, doc in of_kind(docs, "ConfigMap").items()}
     config = maps[CONFIG_MAP]["data"]
     assert "FP_PORTAL_SIGNING_KEY" not in config
@@ -752,7 +757,7 @@ def test_dev_runs_one_of_everything_from_the_dev_image() -> None:
         assert hpa["spec"]["maxReplicas"] == 1
     assert {c["image"].rsplit(":", 1)[1] for c in all_containers(docs)} == {"dev"}
     secrets = {unhashed(name) for name in of_kind(docs, "Secret")}
-    assert secrets == {SECRET, PORTAL_KEY_SECRET}
+    assert secrets == {SECRET, PORTAL_SECRET}
 
 
 def test_production_scales_out_with_a_pinned_image() -> None:
