@@ -14,12 +14,14 @@ from services.portal.web import (
     finance,
     login,
     onboarding,
+    sso,
     supplier,
 )
 from services.portal.web.backend import Backend
 from services.portal.web.config import WebSettings
 from services.portal.web.directory import Directory
 from services.portal.web.links import LinkSigner, MemoryUsedLinks
+from services.portal.web.oidc import PendingCodec
 from services.portal.web.ui import Web, install
 
 
@@ -37,6 +39,12 @@ def mount_web(
     mailer = settings.mailer(common.data_dir)
     install(http, web)
     http.include_router(login.build_router(web, directory, links, mailer, portal.portal_public_url))
+    client = sso.client_from(settings)
+    if client is not None:
+        codec = PendingCodec(settings.secret(common, "oidc"))
+        http.include_router(
+            sso.build_router(web, directory, client, codec, portal.portal_public_url)
+        )
     http.include_router(supplier.build_router(web, backend, common, portal))
     http.include_router(approver.build_router(web, backend, directory, common, portal))
     http.include_router(desk.build_router(web, backend, common, portal))

@@ -30,6 +30,20 @@ class WebSettings(BaseSettings):
     smtp_relay_host: str | None = None
     """Where login links go out; unset, they are written to `<data dir>/mail-outbox/portal/`."""
     smtp_relay_port: int = 25
+    oidc_issuer: str | None = None
+    """The tenant's identity provider (OpenID Connect). Set with the client id and secret, the
+    login page offers "Logg inn med {oidc_label}" beside the magic link."""
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_label: str = "Entra ID"
+    oidc_scopes: str = "openid email profile"
+    oidc_tenant_claim: str = "tenant"
+    """The ID token's claim naming the tenant; without it the login is for `oidc_tenant`."""
+    oidc_tenant: str | None = None
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     def secret(self, common: CommonSettings, purpose: str) -> bytes:
         """A key per purpose (session, login link), so one never verifies the other."""

@@ -47,6 +47,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "login.bad_link": "Lenken er utløpt, brukt eller ugyldig. Be om en ny.",
         "login.again": "Be om en ny lenke",
         "login.idp": "Bedrifter med egen innlogging (Entra ID, ID-porten) logger inn der.",
+        "login.sso": "Logg inn med {label}",
+        "login.sso_expired": "Innloggingen tok for lang tid eller ble startet et annet sted. "
+        "Prøv igjen.",
+        "login.sso_refused": "Innloggingen ble ikke godtatt. Prøv igjen, eller be om en lenke.",
+        "login.sso_unknown": "Du er ikke registrert hos denne virksomheten. Spør den som "
+        "administrerer Fakturaportal der.",
         "mail.subject": "Innlogging til Fakturaportal / Log in to Fakturaportal",
         "home.title": "Fakturaportal",
         "home.lead": "Leverandørfakturaer fra mottak til betaling, med fullt revisjonsspor.",
@@ -242,6 +248,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "login.bad_link": "The link has expired, been used or is not valid. Ask for a new one.",
         "login.again": "Ask for a new link",
         "login.idp": "Organisations with their own sign-in (Entra ID, ID-porten) log in there.",
+        "login.sso": "Log in with {label}",
+        "login.sso_expired": "The login took too long or was started elsewhere. Try again.",
+        "login.sso_refused": "The login was not accepted. Try again, or ask for a link.",
+        "login.sso_unknown": "You are not registered with this organisation. Ask whoever "
+        "administers Fakturaportal there.",
         "mail.subject": "Innlogging til Fakturaportal / Log in to Fakturaportal",
         "home.title": "Fakturaportal",
         "home.lead": "Supplier invoices from receipt to payment, with a complete audit trail.",

@@ -3,8 +3,8 @@
 The answer to "send me a link" is the same whether or not the address is known, and the look-up
 and the mail happen after the answer, so neither the words nor the time tell who is registered.
 The link opens a confirmation form; its POST uses the link up and starts a new session with the
-person's current roles. A tenant's identity provider (OIDC) would replace this module: its
-callback would start the session the same way (`Web.start` with `signed_in(...)`).
+person's current roles. A tenant's identity provider (OIDC, `sso.py`) starts the session the
+same way.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse, Response
 from fakturaportal.mailer import Replier
 from services.portal.web.directory import Directory, Person
 from services.portal.web.links import LinkRefused, LinkSigner
-from services.portal.web.session import anonymous, signed_in
+from services.portal.web.session import Session, anonymous, signed_in
 from services.portal.web.ui import APPROVER_ROLES, SUPPLIER_ROLES, Web
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,18 @@ def home_of(roles: frozenset[str]) -> str:
     return "/"
 
 
+def session_for(person: Person, minutes: int) -> Session:
+    """A new session with the person's roles as the organisation gives them now."""
+    return signed_in(
+        tenant=person.tenant,
+        user=person.user,
+        name=person.name,
+        roles=person.roles,
+        orgnrs=person.orgnrs,
+        expires=int(time.time()) + minutes * 60,
+    )
+
+
 def build_router(
     web: Web, directory: Directory, links: LinkSigner, mailer: Replier, public_url: str
 ) -> APIRouter:
@@ -74,6 +86,7 @@ def build_router(
             title_key="login.title",
             tenant=settings.default_tenant,
             next=local_path(next),
+            sso_label=settings.oidc_label if settings.oidc_enabled else None,
         )
 
     @router.post("/login", response_class=HTMLResponse)
@@ -160,16 +173,7 @@ If you did not ask for it, you may ignore this e-mail.
         person = await directory.by_user(claim.tenant, claim.user)
         if person is None or person.email.lower() != claim.email.lower():
             return web.render(request, "login_bad.html", status=400, title_key="login.title")
-        expires = int(time.time()) + settings.session_minutes * 60
-        session = signed_in(
-            tenant=person.tenant,
-            user=person.user,
-            name=person.name,
-            roles=person.roles,
-            orgnrs=person.orgnrs,
-            expires=expires,
-        )
-        web.start(request, session)
+        web.start(request, session_for(person, settings.session_minutes))
         log.info("%s logged in at %s", person.user, person.tenant)
         next_path = local_path(form.get("next"))
         return web.redirect(request, next_path if next_path != "/" else home_of(person.roles))
