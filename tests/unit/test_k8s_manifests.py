@@ -706,6 +706,7 @@ def test_only_the_portal_holds_its_signing_key(rendered: tuple[str, list[Doc]]) 
     assert holders == {
         ("portal-api", "FP_PORTAL_SIGNING_KEY"),
         ("portal-api", "FP_PORTAL_SESSION_SECRET"),
+        ("portal-api", "FP_PORTAL_OIDC_CLIENT_SECRET"),
         ("portal-notifier", "FP_PORTAL_SIGNING_KEY"),
     }
     maps = {unhashed(name): doc for name, doc in of_kind(docs, "ConfigMap").items()}
