@@ -165,7 +165,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             return 1
     print(f"[demo] purchase order {DEMO_ORDER} with its goods receipt")
     for number, supplier in enumerate(SUPPLIERS, start=1):
-        data = demo_invoice(number, supplier, order=DEMO_ORDER if number == 1 else None)
+        data = demo_invoice(
+            number,
+            supplier,
+            order=DEMO_ORDER if number == 1 else None,
+            # the second shows a cash discount in the approver's inbox
+            payment_terms="2 % rabatt ved betaling innen 7 dager, netto 14 dager"
+            if number == 2
+            else None,
+        )
         response = httpx.post(
             f"{base}/invoices",
             headers=auth,
