@@ -27,6 +27,7 @@ from services.validation.app import (
     UnknownOrder,
     ValidationApp,
 )
+from services.validation.domain import MAX_NOTE, FlagRefused, Kind, ValidationCase
 from services.validation.order_input import (
     InputError,
     orders_from_csv,
@@ -35,7 +36,6 @@ from services.validation.order_input import (
     receipts_from_json,
     valid_orgnr,
 )
-from services.validation.domain import MAX_NOTE, FlagRefused, Kind, ValidationCase
 from services.validation.orders import OrderConflict
 from services.validation.policy import Policy, PolicyRefused
 from services.validation.suppliers import kid_pattern
@@ -254,9 +254,7 @@ def flag_view(case: ValidationCase) -> dict[str, Any]:
         "assignee": state.assignee,
         "registered_by": case.registered_by,
         "decision": (
-            {"kind": decision.kind, "by": decision.by, "note": decision.note}
-            if decision
-            else None
+            {"kind": decision.kind, "by": decision.by, "note": decision.note} if decision else None
         ),
     }
 
