@@ -106,6 +106,10 @@ EMPTY_ROW: Row = dict.fromkeys(
         "findings",
         "capture_confidence",
         "flag_reason",
+        "released_by",
+        "release_note",
+        "rejected_by",
+        "rejection_reason",
         "purchase_order",
         "approval_step",
         "assignee",
@@ -230,9 +234,19 @@ FACTS_OF: dict[str, Facts] = {
     },
     Topic.INVOICE_CAPTURED.value: _captured,
     Topic.INVOICE_VALIDATED.value: lambda p: (
-        _canonical(p) | {"purchase_order": p.get("purchase_order")}
+        _canonical(p)
+        | {
+            "purchase_order": p.get("purchase_order"),
+            "findings": p.get("findings"),
+            "released_by": p.get("released_by"),
+            "release_note": p.get("release_note"),
+        }
     ),
-    Topic.INVOICE_REJECTED.value: lambda p: {"findings": p.get("findings")},
+    Topic.INVOICE_REJECTED.value: lambda p: {
+        "findings": p.get("findings"),
+        "rejected_by": p.get("rejected_by"),
+        "rejection_reason": p.get("reason"),
+    },
     Topic.INVOICE_FLAGGED.value: lambda p: {
         "findings": p.get("findings"),
         "flag_reason": p.get("reason"),

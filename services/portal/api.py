@@ -51,6 +51,9 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
         ("/api/v1/validation/policy", "GET"),
         ("/api/v1/validation/policy", "PUT"),
         ("/api/v1/validation/policy/history", "GET"),
+        ("/api/v1/invoices/{invoice_id}/flag", "GET"),
+        ("/api/v1/invoices/{invoice_id}/flag/release", "POST"),
+        ("/api/v1/invoices/{invoice_id}/flag/reject", "POST"),
     ):
         router.add_api_route(
             path,

@@ -1,27 +1,33 @@
-"""Validation API: purchase orders, goods receipts, supplier master data and the tenant policy.
+"""Validation API: flagged invoices, purchase orders, goods receipts, supplier master data and
+the tenant policy.
 
 Every write is an event in validation's store first; the relay then publishes orders and receipts
-on their topics. Orders and receipts take JSON or CSV (`Content-Type: text/csv`).
+on their topics, and a person's release or rejection of a flagged invoice as `invoice-validated`
+or `invoice-rejected`. Orders and receipts take JSON or CSV (`Content-Type: text/csv`). A refusal
+of a flag decision answers `{"detail": <English reason>, "reason_nb": ..., "code": ...}`.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from fakturaportal.auth import CurrentUser, require_roles
+from fakturaportal.auth import CurrentUser, Principal, require_roles
 from fakturaportal.http import read_limited
 from services.validation.app import (
+    CaseNotFound,
     ConcurrentChange,
     SupplierRefused,
     UnknownOrder,
     ValidationApp,
 )
+from services.validation.domain import MAX_NOTE, FlagRefused, Kind, ValidationCase
 from services.validation.order_input import (
     InputError,
     orders_from_csv,
@@ -39,6 +45,23 @@ MAX_BODY = 5 * 1024 * 1024
 ORDER_WRITERS = ("accountant", "budget-holder", "finance-admin", "erp")
 RECEIPT_WRITERS = (*ORDER_WRITERS, "attestant")
 READERS = ("accountant", "attestant", "budget-holder", "finance-admin", "auditor", "erp")
+FLAG_DECIDERS = ("accountant", "finance-admin", "budget-holder", "attestant")
+"""The desk decides any flag; an order's owner (budget holder or attestant) an order deviation."""
+FLAG_READERS = (*FLAG_DECIDERS, "auditor")
+
+
+class ReleaseInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    note: str = Field(min_length=1, max_length=MAX_NOTE, description="Why it may go on.")
+
+
+class RejectInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: str = Field(
+        min_length=1, max_length=MAX_NOTE, description="Why: shown to the supplier."
+    )
 
 
 class SupplierInput(BaseModel):
@@ -104,6 +127,29 @@ def build_router(app: ValidationApp) -> APIRouter:
                 }
             )
         return _answer({"orders": results}, any(r["status"] == "registered" for r in results))
+
+    @router.get("/invoices/{invoice_id}/flag")
+    def get_flag(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
+        """The flag's findings, who must look at it, and the decision when there is one."""
+        require_roles(user, *FLAG_READERS)
+        try:
+            return flag_view(app.case(user.tenant, invoice_id))
+        except CaseNotFound as exc:
+            raise HTTPException(404, str(exc)) from exc
+
+    @router.post("/invoices/{invoice_id}/flag/release", response_model=None)
+    def release(
+        invoice_id: UUID, body: ReleaseInput, user: CurrentUser
+    ) -> dict[str, Any] | JSONResponse:
+        """Let a flagged invoice go on (`invoice-validated` with `released_by`)."""
+        return _decide(app, user, invoice_id, "released", body.note)
+
+    @router.post("/invoices/{invoice_id}/flag/reject", response_model=None)
+    def reject(
+        invoice_id: UUID, body: RejectInput, user: CurrentUser
+    ) -> dict[str, Any] | JSONResponse:
+        """Stop a flagged invoice (`invoice-rejected` with `rejected_by`; the supplier is told)."""
+        return _decide(app, user, invoice_id, "rejected", body.reason)
 
     @router.get("/purchase-orders/{number}")
     def get_order(number: str, user: CurrentUser) -> dict[str, Any]:
@@ -178,6 +224,39 @@ def build_router(app: ValidationApp) -> APIRouter:
         return {"changes": app.policy_history(user.tenant)}
 
     return router
+
+
+def _decide(
+    app: ValidationApp, user: Principal, invoice_id: UUID, kind: Kind, note: str
+) -> dict[str, Any] | JSONResponse:
+    require_roles(user, *FLAG_DECIDERS)
+    try:
+        case = app.decide_flag(user.tenant, invoice_id, user.user, user.roles, kind, note)
+    except CaseNotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except FlagRefused as exc:
+        body = {"detail": exc.reason, "reason_nb": exc.reason_nb, "code": exc.code}
+        return JSONResponse(body, status_code=exc.status)
+    except ConcurrentChange as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return flag_view(case)
+
+
+def flag_view(case: ValidationCase) -> dict[str, Any]:
+    state = case.flag_state()
+    decision = state.decision
+    return {
+        "invoice_id": str(case.id),
+        "status": case.status,
+        "flagged": state.status == "flagged",
+        "rules": sorted(state.rules),
+        "findings": case.findings,
+        "assignee": state.assignee,
+        "registered_by": case.registered_by,
+        "decision": (
+            {"kind": decision.kind, "by": decision.by, "note": decision.note} if decision else None
+        ),
+    }
 
 
 async def _parsed(request: Request, from_json: Any, from_csv: Any) -> list[Any]:

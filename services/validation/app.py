@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from fakturaportal.archive import Archive
@@ -19,9 +21,12 @@ from services.validation.captured import check_captured
 from services.validation.config import ValidationSettings
 from services.validation.domain import (
     MANDATORY_FIELDS,
+    Kind,
     ValidationCase,
     check_invoice,
     is_fatal,
+    judge,
+    rechecked_document,
 )
 from services.validation.duplicates import (
     DUPLICATE_RULES,
@@ -65,13 +70,14 @@ from shared.schemas.events import (
     Finding,
     GoodsReceived,
     InvoiceCaptured,
+    InvoiceCorrected,
     InvoiceDisputed,
     InvoiceRejected,
     OrderMatch,
     PurchaseOrderRegistered,
     Severity,
 )
-from shared.schemas.invoice import CaptureSource, DocumentKind
+from shared.schemas.invoice import CanonicalInvoice, CaptureSource, DocumentKind
 from shared.schemas.topics import Topic
 
 log = logging.getLogger(__name__)
@@ -91,19 +97,11 @@ class ValidationApp(ServiceApplication):
         assert isinstance(payload, InvoiceCaptured)
         if self.get_or_none(payload.invoice_id) is not None:
             return  # redelivered or republished: already checked
-        policy = self.policy_for(payload.tenant_id)
-        findings = apply_rule_flags(self.findings_for(payload), policy.rules)
-        credits: str | None = None
-        match: OrderMatch | None = None
-        if not is_fatal(findings):
-            more, credits = self._against_ledger(message, payload, policy, processing)
-            match, on_order = self._against_orders(payload, policy)
-            findings = apply_rule_flags(findings + more + on_order, policy.rules)
+        subject = Subject(payload.tenant_id, payload.invoice_id, payload.invoice)
         meta = meta_from(message)
-        if match is not None and _uses_up_order(match, findings):
-            order = cast(PurchaseOrder, self.get_or_none(match.order_id))
-            if order.consume(str(payload.invoice_id), invoiced_quantities(match), meta):
-                processing.collect_events(order)
+        findings, credits, match = self._checked(
+            subject, self.findings_for(payload), meta, processing
+        )
         case = ValidationCase(
             invoice_id=payload.invoice_id,
             tenant_id=payload.tenant_id,
@@ -116,25 +114,103 @@ class ValidationApp(ServiceApplication):
         )
         processing.collect_events(case)
 
+    def on_corrected(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:
+        """A person corrected a stopped invoice: check it again as if it had arrived so."""
+        payload = cast(InvoiceCorrected, message.payload)
+        case = cast(ValidationCase | None, self.get_or_none(payload.invoice_id))
+        if case is None or case.tenant_id != payload.tenant_id:
+            return
+        if not case.rechecks(message.envelope.id):
+            if case.status == "validated":
+                log.info("invoice %s corrected after validation: not checked again", case.id)
+            return
+        subject = Subject(payload.tenant_id, payload.invoice_id, payload.invoice)
+        meta = meta_from(message)
+        self._forget_elsewhere(case, subject, meta, processing)
+        findings, credits, match = self._checked(
+            subject, self.rechecked_findings(case, payload.invoice), meta, processing
+        )
+        outcome = case.outcome() | {
+            "invoice": payload.invoice.model_dump(mode="json"),
+            "findings": [f.model_dump(mode="json") for f in findings],
+            "credits": credits,
+            "purchase_order": match.model_dump(mode="json") if match else None,
+        }
+        case.recheck(
+            correction=message.envelope.id,
+            corrected_by=payload.corrected_by,
+            case=outcome,
+            meta=meta,
+        )
+        processing.collect_events(case)
+
+    def rechecked_findings(
+        self, case: ValidationCase, corrected: CanonicalInvoice
+    ) -> list[Finding]:
+        """The document's findings on the corrected invoice (see `rechecked_document`)."""
+        if _captured_from_pictures(corrected):
+            return check_captured(corrected)
+        earlier = [Finding.model_validate(f) for f in case.findings]
+        return rechecked_document(earlier, corrected)
+
+    def _forget_elsewhere(
+        self,
+        case: ValidationCase,
+        subject: Subject,
+        meta: Meta,
+        processing: ProcessingEvent[UUID],
+    ) -> None:
+        """A corrected seller: the old supplier's ledger no longer holds the invoice."""
+        before = supplier_key(CanonicalInvoice.model_validate(case.invoice))
+        if before is None or before == supplier_key(subject.invoice):
+            return
+        old = self.supplier(subject.tenant_id, before)
+        if old is not None and old.holds(str(subject.invoice_id)):
+            old.forget(invoice_id=str(subject.invoice_id), meta=meta)
+            processing.collect_events(old)
+
+    def _checked(
+        self,
+        subject: Subject,
+        found: list[Finding],
+        meta: Meta,
+        processing: ProcessingEvent[UUID],
+    ) -> tuple[list[Finding], str | None, OrderMatch | None]:
+        """The document's findings, then the supplier's history and the orders: findings, the
+        invoice a credit note credits, and the order matched (used up when the invoice goes on)."""
+        policy = self.policy_for(subject.tenant_id)
+        findings = apply_rule_flags(found, policy.rules)
+        credits: str | None = None
+        match: OrderMatch | None = None
+        if not is_fatal(findings):
+            more, credits = self._against_ledger(subject, policy, meta, processing)
+            match, on_order = self._against_orders(subject, policy)
+            findings = apply_rule_flags(findings + more + on_order, policy.rules)
+        if match is not None and _uses_up_order(match, findings):
+            order = cast(PurchaseOrder, self.get_or_none(match.order_id))
+            if order.consume(str(subject.invoice_id), invoiced_quantities(match), meta):
+                processing.collect_events(order)
+        return findings, credits, match
+
     def _against_orders(
-        self, payload: InvoiceCaptured, policy: Policy
+        self, subject: Subject, policy: Policy
     ) -> tuple[OrderMatch | None, list[Finding]]:
         """The order the invoice names (BT-13), else the supplier's open order it fits."""
-        invoice = payload.invoice
+        invoice = subject.invoice
         if invoice.kind is DocumentKind.CREDIT_NOTE:
             return None, []
         reference = (invoice.order_reference or "").strip()
         if reference:
-            order = self.order(payload.tenant_id, reference)
+            order = self.order(subject.tenant_id, reference)
             state = order.state() if order else None
             if state is None:
-                return None, [unknown_order(reference)] if self._uses_orders(payload) else []
+                return None, [unknown_order(reference)] if self._uses_orders(subject) else []
             match = match_invoice(invoice, state, policy)
             return match, findings_of(match)
         supplier = (invoice.seller.legal_id or "").replace(" ", "")
         if not supplier:
             return None, []
-        chosen = choose_order(invoice, self._open_orders(payload.tenant_id, supplier), policy)
+        chosen = choose_order(invoice, self._open_orders(subject.tenant_id, supplier), policy)
         return chosen, findings_of(chosen) if chosen else []
 
     def _open_orders(self, tenant_id: str, supplier: str) -> list[OrderState]:
@@ -147,35 +223,35 @@ class ValidationApp(ServiceApplication):
                 states.append(state)
         return states
 
-    def _uses_orders(self, payload: InvoiceCaptured) -> bool:
+    def _uses_orders(self, subject: Subject) -> bool:
         """An unknown order number is worth a warning only where orders are registered at all."""
-        supplier = (payload.invoice.seller.legal_id or "").replace(" ", "")
+        supplier = (subject.invoice.seller.legal_id or "").replace(" ", "")
         return (
             bool(supplier)
-            and self.get_or_none(order_book_id(payload.tenant_id, supplier)) is not None
+            and self.get_or_none(order_book_id(subject.tenant_id, supplier)) is not None
         )
 
     def _against_ledger(
         self,
-        message: InboundMessage,
-        payload: InvoiceCaptured,
+        subject: Subject,
         policy: Policy,
+        meta: Meta,
         processing: ProcessingEvent[UUID],
     ) -> tuple[list[Finding], str | None]:
-        """Duplicates of, and the invoice credited by, this supplier's earlier documents."""
-        invoice = payload.invoice
+        """Duplicates of, and the invoice credited by, this supplier's earlier documents.
+
+        The invoice's own entry (there when it is checked again after a correction) is never
+        its own duplicate, and is replaced by the corrected values."""
+        invoice = subject.invoice
         supplier = supplier_key(invoice)
         if supplier is None:
             return [], None
-        found = cast(
-            SupplierLedger | None, self.get_or_none(ledger_id(payload.tenant_id, supplier))
-        )
-        ledger = found or SupplierLedger(tenant_id=payload.tenant_id, supplier=supplier)
-        entry = Entry.of(str(payload.invoice_id), invoice)
-        earlier = ledger.earlier()
-        meta = meta_from(message)
+        found = self.supplier(subject.tenant_id, supplier)
+        ledger = found or SupplierLedger(tenant_id=subject.tenant_id, supplier=supplier)
+        entry = Entry.of(str(subject.invoice_id), invoice)
+        earlier = [e for e in ledger.earlier() if e.invoice_id != entry.invoice_id]
         findings = duplicate_findings(earlier, entry, policy.duplicate_window_days)
-        findings += self._payment_details(payload, supplier, ledger, meta, findings, processing)
+        findings += self._payment_details(subject, supplier, ledger, meta, findings, processing)
         credited = (
             credited_invoice(earlier, entry, invoice.preceding_invoice)
             if entry.credit_note
@@ -187,38 +263,98 @@ class ValidationApp(ServiceApplication):
 
     def _payment_details(
         self,
-        payload: InvoiceCaptured,
+        subject: Subject,
         supplier: str,
         ledger: SupplierLedger,
-        meta: dict[str, str],
+        meta: Meta,
         flagged: list[Finding],
         processing: ProcessingEvent[UUID],
     ) -> list[Finding]:
         """Possible payment diversion: a new account or KID pattern, or another's account."""
-        account = account_of(payload.invoice)
-        pattern = kid_pattern(payload.invoice.payment_id)
-        registry_id = account_registry_id(payload.tenant_id)
-        found = cast(AccountRegistry | None, self.get_or_none(registry_id))
-        registry = found or AccountRegistry(tenant_id=payload.tenant_id)
+        account = account_of(subject.invoice)
+        pattern = kid_pattern(subject.invoice.payment_id)
+        registry = self.registry(subject.tenant_id)
         history = History(frozenset(ledger.accounts), frozenset(ledger.kid_patterns))
         owner = registry.owners.get(account) if account else None
         findings = fraud_findings(history, account, pattern, owner, supplier)
-        if not findings and not flagged and payload.invoice.kind.value != "credit-note":
-            ledger.trust(account=account, kid_pattern=pattern, meta=meta)
-            if account and account not in registry.owners:
-                registry.learn(
-                    account=account,
-                    supplier=supplier,
-                    invoice_id=str(payload.invoice_id),
-                    meta=meta,
-                )
-                processing.collect_events(registry)
+        clean = not findings and not flagged
+        if (
+            clean
+            and subject.invoice.kind is not DocumentKind.CREDIT_NOTE
+            and _trust(subject, supplier, ledger, registry, meta)
+        ):
+            processing.collect_events(registry)
         return findings
+
+    def registry(self, tenant_id: str) -> AccountRegistry:
+        found = cast(AccountRegistry | None, self.get_or_none(account_registry_id(tenant_id)))
+        return found or AccountRegistry(tenant_id=tenant_id)
+
+    # --- a person's decision on a flagged invoice -------------------------------------------
+
+    def case(self, tenant_id: str, invoice_id: UUID) -> ValidationCase:
+        """The tenant's case of the invoice; another tenant's is never found."""
+        case = cast(ValidationCase | None, self.get_or_none(invoice_id))
+        if case is None or case.tenant_id != tenant_id:
+            raise CaseNotFound(f"no validation case for invoice {invoice_id}")
+        return case
+
+    def decide_flag(
+        self,
+        tenant_id: str,
+        invoice_id: UUID,
+        person: str,
+        roles: Collection[str],
+        kind: Kind,
+        note: str,
+    ) -> ValidationCase:
+        """Release or reject a flagged invoice, with what the release sets going, in one save;
+        a repeated request answers the recorded decision (FlagRefused when the rules forbid)."""
+        for _ in range(5):
+            case = self.case(tenant_id, invoice_id)
+            if not judge(case.flag_state(), person, roles, kind, note):
+                return case
+            meta = new_meta(tenant_id, correlation_id=case.correlation_id)
+            changed: list[Aggregate] = [case]
+            if kind == "released":
+                changed += self._released_effects(case, meta)
+                case.release(by=person, note=note, meta=meta)
+            else:
+                case.reject(by=person, reason=note, meta=meta)
+            try:
+                self.save(*changed)
+                return case
+            except IntegrityError:
+                continue
+        raise ConcurrentChange("the invoice changed meanwhile; try again")
+
+    def _released_effects(self, case: ValidationCase, meta: Meta) -> list[Aggregate]:
+        """What an unflagged invoice would have done: use up its order, and teach the supplier's
+        account and KID pattern (a released payment-diversion flag vouches for them)."""
+        changed: list[Aggregate] = []
+        invoice = CanonicalInvoice.model_validate(case.invoice)
+        stored = case.purchase_order
+        if stored:
+            match = OrderMatch.model_validate(stored)
+            order = self.order(case.tenant_id, match.order_number)
+            if order and order.consume(str(case.id), invoiced_quantities(match), meta):
+                changed.append(order)
+        supplier = supplier_key(invoice)
+        if supplier is None or invoice.kind is DocumentKind.CREDIT_NOTE:
+            return changed
+        subject = Subject(case.tenant_id, case.id, invoice)
+        ledger = self.supplier(case.tenant_id, supplier) or SupplierLedger(
+            tenant_id=case.tenant_id, supplier=supplier
+        )
+        registry = self.registry(case.tenant_id)
+        changed.append(ledger)
+        if _trust(subject, supplier, ledger, registry, meta):
+            changed.append(registry)
+        return changed
 
     def findings_for(self, payload: InvoiceCaptured) -> list[Finding]:
         """EHF originals get the official rule set; PDF and OCR captures the checks that apply."""
-        sources = {p.source for p in payload.invoice.provenance.values()}
-        if sources and sources <= {CaptureSource.PDF_TEXT, CaptureSource.OCR, CaptureSource.MANUAL}:
+        if _captured_from_pictures(payload.invoice):
             return check_captured(payload.invoice)
         if payload.document.media_type == "application/xml":
             try:
@@ -255,6 +391,7 @@ class ValidationApp(ServiceApplication):
             to=to,
             sender=self.validation.notice_from,
             at=message.envelope.time,
+            reason=payload.reason,
         )
         self.mailer.send(notice)
         case.notify_supplier(to=to, message_id=str(notice["Message-ID"]), meta=meta_from(message))
@@ -434,6 +571,7 @@ class ValidationApp(ServiceApplication):
 
     handlers = {
         Topic.INVOICE_CAPTURED: on_captured,
+        Topic.INVOICE_CORRECTED: on_corrected,
         Topic.INVOICE_REJECTED: on_rejected,
         Topic.INVOICE_DISPUTED: on_disputed,
         Topic.PURCHASE_ORDER_REGISTERED: on_order_registered,
@@ -441,7 +579,49 @@ class ValidationApp(ServiceApplication):
     }
 
 
+@dataclass(frozen=True)
+class Subject:
+    """The invoice a check looks at: as captured, or as a person corrected it."""
+
+    tenant_id: str
+    invoice_id: UUID
+    invoice: CanonicalInvoice
+
+
+def _trust(
+    subject: Subject,
+    supplier: str,
+    ledger: SupplierLedger,
+    registry: AccountRegistry,
+    meta: Meta,
+) -> bool:
+    """An accepted invoice teaches the supplier's account and KID pattern; True when the
+    tenant's account registry learned the account's owner too."""
+    account = account_of(subject.invoice)
+    ledger.trust(account=account, kid_pattern=kid_pattern(subject.invoice.payment_id), meta=meta)
+    if not account or account in registry.owners:
+        return False
+    registry.learn(
+        account=account, supplier=supplier, invoice_id=str(subject.invoice_id), meta=meta
+    )
+    return True
+
+
+def _captured_from_pictures(invoice: CanonicalInvoice) -> bool:
+    """Read from a PDF or a scan (or typed in): the captured-field checks apply."""
+    sources = {p.source for p in invoice.provenance.values()}
+    return bool(sources) and sources <= {
+        CaptureSource.PDF_TEXT,
+        CaptureSource.OCR,
+        CaptureSource.MANUAL,
+    }
+
+
 class UnknownOrder(LookupError):
+    pass
+
+
+class CaseNotFound(LookupError):
     pass
 
 

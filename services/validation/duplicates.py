@@ -147,7 +147,17 @@ class SupplierLedger(Aggregate):
 
     @event("DocumentRecorded")
     def record(self, entry: dict[str, Any], meta: dict[str, str]) -> None:
+        """A document, or a corrected one in place of its earlier entry (same invoice id)."""
+        self.entries = [e for e in self.entries if e["invoice_id"] != entry["invoice_id"]]
         self.entries.append(entry)
+
+    @event("DocumentForgotten")
+    def forget(self, invoice_id: str, meta: dict[str, str]) -> None:
+        """A correction showed the document to be another supplier's."""
+        self.entries = [e for e in self.entries if e["invoice_id"] != invoice_id]
+
+    def holds(self, invoice_id: str) -> bool:
+        return any(e["invoice_id"] == invoice_id for e in self.entries)
 
     @event("PaymentDetailsTrusted")
     def trust(self, account: str | None, kid_pattern: str | None, meta: dict[str, str]) -> None:

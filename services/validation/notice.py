@@ -21,7 +21,9 @@ def rejection_notice(
     to: str,
     sender: str,
     at: datetime,
+    reason: str | None = None,
 ) -> EmailMessage:
+    """`reason`: a person on the buyer's side rejected it (a flagged invoice), in their words."""
     number = invoice.get("number") or "(uten nummer)"
     buyer = (invoice.get("buyer") or {}).get("name") or "kunden"
     fatal = [f for f in findings if f.flag is Severity.FATAL]
@@ -34,8 +36,31 @@ def rejection_notice(
         idstring=f"reject.{invoice_id}", domain=sender.split("@")[-1]
     )
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(_body(number, buyer, fatal))
+    message.set_content(
+        _by_person(number, buyer, reason) if reason else _body(number, buyer, fatal)
+    )
     return message
+
+
+def _by_person(number: str, buyer: str, reason: str) -> str:
+    return f"""Hei,
+
+{buyer} har avvist fakturaen {number} etter kontroll. Begrunnelse:
+
+  {reason}
+
+Den avviste fakturaen blir ikke betalt. Spørsmål? Svar på denne e-posten.
+
+---
+
+Hello,
+
+{buyer} rejected invoice {number} after checking it. The reason:
+
+  {reason}
+
+The rejected invoice will not be paid. Questions? Reply to this e-mail.
+"""
 
 
 def _body(number: str, buyer: str, fatal: list[Finding]) -> str:

@@ -213,6 +213,47 @@ def test_the_desk_queues_a_duplicate_and_recodes_an_uncertain_coding(
     wait_for(recoded, timeout=60, what="posting to learn the recoding")
 
 
+def test_an_accountant_releases_a_flagged_invoice_and_it_leaves_the_queue(
+    desk_org: TestEnv, mailbox: Mailbox, browser: Browser
+):
+    lines = (("Skjøteledninger", Decimal("2345.00")),)
+    kept = upload(desk_org, demo_invoice(9201, OTHER_SUPPLIER, lines=lines), tenant=DESK)
+    wait_for(
+        lambda: status_of(desk_org, kept) not in (None, "received", "captured"),
+        timeout=60,
+        what=f"{kept} checked",
+    )
+    response = httpx.post(  # the copy comes in by someone else than anne: she may release it
+        f"{PORTAL}/api/v1/invoices",
+        headers=token(desk_org, "pia", "accountant", tenant=DESK),
+        files={"file": ("copy.xml", demo_invoice(9202, OTHER_SUPPLIER, lines=lines))},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    again = str(response.json()["invoice_id"])
+    with context(browser, DESKTOP) as ctx:
+        page = ctx.new_page()
+        log_in(page, mailbox, ANNE, tenant=DESK)
+        flagged = f'[data-testid="queue-flagged"] [data-invoice="{again}"]'
+        reload_until(page, flagged)
+        page.locator(f"{flagged} a").click()
+        expect(page.get_by_test_id("flag")).to_be_visible()
+        in_both_languages(page, "desk-flag", {"nb": "Avgjør flagget", "en": "Decide the flag"})
+        page.fill("#flag-note", "Ny levering, avtalt med leverandøren.")
+        page.get_by_role("button", name="Frigi").click()
+        expect(page.locator(".flash")).to_contain_text("Frigitt.")
+        expect(page.get_by_test_id("flag-decision")).to_contain_text("Frigitt av anne")
+        snap(page, "desk-released")
+        page.goto("/desk")
+        wait_for(
+            lambda: (page.reload(), page.locator(flagged).count() == 0)[1],
+            timeout=60,
+            interval=1.0,
+            what="the released invoice to leave the flagged queue",
+        )
+    assert status_of(desk_org, again) not in ("flagged", "rejected")
+
+
 def test_an_admin_changes_the_authority_matrix_and_sees_it_in_the_history(
     desk_org: TestEnv, mailbox: Mailbox, browser: Browser
 ):

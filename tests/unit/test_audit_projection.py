@@ -258,7 +258,7 @@ def test_the_whole_lifecycle() -> None:
         "voucher_date": "2026-03-03",
         "payment_id": "P-1",
         "settled_on": "2026-03-30",
-        "findings": None,
+        "findings": [],  # validation's warnings that travel on: none
         "last_topic": "payment-settled",
         "updated_at": (T0 + timedelta(minutes=9)).isoformat(),
     }
@@ -425,3 +425,28 @@ def test_the_first_request_of_a_step_counts() -> None:
     first, repeated, budget = entries(messages([request, again, second]))
     row = project([repeated, first, budget])  # out of order: the earlier time still wins
     assert row["approval_requested_at"] == {"attestation": first.time, "budget:*": budget.time}
+
+
+def test_a_correction_validated_after_a_rejection_wins_and_a_release_says_who() -> None:
+    invoice_id = uuid4()
+    ids = {"invoice_id": invoice_id, "tenant_id": "acme"}
+    again = InvoiceValidated(
+        **ids, invoice=canonical(), registered_by="anne", released_by="ola", release_note="ok"
+    )
+    row = project(entries(messages([*rejected_path(invoice_id, "acme"), again])))
+    assert row["status"] == "validated"
+    assert row["findings"] == [], "the rejection's findings are not the invoice's any more"
+    assert (row["released_by"], row["release_note"]) == ("ola", "ok")
+
+
+def test_a_persons_rejection_keeps_who_and_why() -> None:
+    invoice_id = uuid4()
+    ids = {"invoice_id": invoice_id, "tenant_id": "acme"}
+    path = rejected_path(invoice_id, "acme")[:2]
+    rejected = InvoiceRejected(**ids, findings=[], rejected_by="ola", reason="Sent twice.")
+    row = project(entries(messages([*path, rejected])))
+    assert (row["status"], row["rejected_by"], row["rejection_reason"]) == (
+        "rejected",
+        "ola",
+        "Sent twice.",
+    )

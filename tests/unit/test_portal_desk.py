@@ -182,6 +182,19 @@ class FakeServices(Backend):
                 "status": "open",
                 "coding": [{"account": "6800", "vat_code": "1", "net_amount": "800.00"}],
             },
+            f"/invoices/{INVOICE}/flag": {
+                "flagged": True,
+                "status": "flagged",
+                "findings": [
+                    {
+                        "rule_id": "FP-DUP-01",
+                        "flag": "warning",
+                        "message_nb": "Samme nummer som faktura X",
+                        "message_en": "The same number as invoice X",
+                    }
+                ],
+                "decision": None,
+            },
             f"/invoices/{INVOICE}/history": {
                 "chain_valid": True,
                 "chain_problems": [],
@@ -307,6 +320,50 @@ def test_the_desk_page_marks_uncertain_fields_and_corrects_one(pages) -> None:  
         data={"csrf_token": token.group(1), "field": "BT-1", "value": "x"},
     )
     assert refused.status_code == 422 and "Not done: the supplier is unknown" in refused.text
+
+
+def test_the_desk_releases_or_rejects_a_flag_and_shows_a_refusal_in_the_readers_language(
+    pages,  # type: ignore[no-untyped-def]
+) -> None:
+    client = as_(pages, "accountant")
+    page = client.get(f"/desk/invoices/{INVOICE}?lang=en").text
+    assert 'data-testid="flag"' in page and 'value="release">Release<' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    csrf = token.group(1)
+    done = client.post(
+        f"/desk/invoices/{INVOICE}/flag",
+        data={"csrf_token": csrf, "decision": "release", "note": " a new delivery "},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and "done=released" in done.headers["location"]
+    _, _, services = pages
+    assert services.sent[-1][1].endswith(f"/invoices/{INVOICE}/flag/release")
+    assert services.sent[-1][2] == {"note": "a new delivery"}
+    client.post(
+        f"/desk/invoices/{INVOICE}/flag",
+        data={"csrf_token": csrf, "decision": "reject", "note": "sent twice"},
+        follow_redirects=False,
+    )
+    assert services.sent[-1][1:] == (
+        f"{PortalSettings().service_url_validation}/api/v1/invoices/{INVOICE}/flag/reject",
+        {"reason": "sent twice"},
+    )
+    services.refuse = Reply(
+        403,
+        {"detail": "segregation of duties: no", "reason_nb": "arbeidsdeling: nei"},
+        b"",
+        "application/json",
+    )
+    refused = client.post(
+        f"/desk/invoices/{INVOICE}/flag?lang=nb",
+        data={"csrf_token": csrf, "decision": "release", "note": "ok"},
+    )
+    assert refused.status_code == 403 and "arbeidsdeling: nei" in refused.text
+    unknown = client.post(
+        f"/desk/invoices/{INVOICE}/flag", data={"csrf_token": csrf, "decision": "approve"}
+    )
+    assert unknown.status_code == 404
 
 
 def test_a_bad_json_setting_is_named_and_nothing_is_sent(pages) -> None:  # type: ignore[no-untyped-def]

@@ -406,3 +406,18 @@ def test_only_the_ap_desk_and_finance_admins_invite_and_suppliers_read_the_guide
     assert "acme@faktura.localhost" in guide.text and "PEPPOL-EN16931-R003" in guide.text
     client, _ = invite_page(tmp_path, Reply(200, {}, b"", None), {"attestant"})
     assert client.get("/supplier/guide").status_code == 403
+
+
+def test_a_persons_rejection_mails_the_supplier_their_reason():
+    app, outbox = MemoryNotifier(), Outbox()
+    invoice_id = uuid4()
+    ids = {"invoice_id": invoice_id, "tenant_id": "acme"}
+    received, captured = journey(invoice_id)[:2]
+    flag = Finding(rule_id="FP-DUP-01", flag=Severity.WARNING, message_nb="Dup.", message_en="Dup.")
+    rejected = InvoiceRejected(**ids, findings=[flag], rejected_by="ola", reason="Sendt to ganger.")
+    for n, message in enumerate([received, captured, inbound(rejected, Topic.INVOICE_REJECTED, 2)]):
+        app.handle(message, Tracking(message.tracking_name, n))
+    mailer(app, outbox).deliver()
+    (mail,) = [m for m in outbox.sent if m["X-Fakturaportal-Notice"] == "rejected"]
+    text = mail.get_body(("plain",)).get_content()
+    assert "Sendt to ganger." in text and "FP-DUP-01" not in text and "()" not in text

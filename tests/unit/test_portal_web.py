@@ -217,6 +217,16 @@ def test_rejection_reasons_are_the_fatal_findings_in_the_readers_language():
     assert rejection_reasons({"status": "flagged", "findings": row["findings"]}, "nb") == []
 
 
+def test_a_person_who_rejected_a_flagged_invoice_is_heard_in_their_own_words():
+    row = {
+        "status": "rejected",
+        "rejected_by": "ola",
+        "rejection_reason": "Faktura sendt to ganger.",
+        "findings": [{"rule_id": "FP-DUP-01", "flag": "warning", "message_nb": "x"}],
+    }
+    assert rejection_reasons(row, "en") == [{"rule": "", "text": "Faktura sendt to ganger."}]
+
+
 def test_a_supplier_sees_their_own_invoices_only():
     siri = session_of(user="siri", roles=frozenset({"supplier"}), orgnrs=("974760673",))
     assert supplier.theirs({"supplier_orgnr": "974760673", "registered_by": "anne"}, siri)

@@ -77,6 +77,8 @@ class NotifierApp(ServiceApplication):
             for f in payload.findings
             if f.flag is Severity.FATAL
         ]
+        if payload.rejected_by and payload.reason:  # a person's words, not the flag behind them
+            fatal = [{"rule": "", "nb": payload.reason, "en": payload.reason}]
         self._record_notice(message, processing, "rejected", "", {"reasons": fatal})
 
     def on_settled(self, message: InboundMessage, processing: ProcessingEvent[UUID]) -> None:

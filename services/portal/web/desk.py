@@ -1,4 +1,5 @@
-"""The AP desk: the accountants' queues and the invoice page where a capture is corrected.
+"""The AP desk: the accountants' queues and the invoice page where a capture is corrected and a
+flagged invoice is released or rejected.
 
 The queues read the status projection (flagged invoices, how sure the capture and the coding
 were); the invoice page puts the original next to what intake captured from it, each field with
@@ -37,6 +38,11 @@ SETTLED = frozenset({"posted", "payment-proposed", "payment-sent", "payment-fail
 """Past the point where a capture or coding is worth correcting on the desk."""
 RECODABLE = frozenset({"coded", "awaiting-approval"})
 FLAG_PREFIXES = ("FP-DUP-", "FP-FRAUD-", "FP-PO-")
+FLAG_DECISIONS = {
+    "release": ("release", "note", "released"),
+    "reject": ("reject", "reason", "rejected"),
+}
+"""The desk's two buttons: validation's action, its body's field, the page's `done` word."""
 
 
 def _at(*path: str) -> Callable[[dict[str, Any]], Any]:
@@ -155,6 +161,7 @@ def build_router(
     intake = f"{portal.service_url_intake}/api/v1"
     posting = f"{portal.service_url_posting}/api/v1"
     approval = f"{portal.service_url_approval}/api/v1"
+    validation = f"{portal.service_url_validation}/api/v1"
 
     def session_of(request: Request) -> Session:
         return web.signed_in(request, *DESK_ROLES)
@@ -176,10 +183,11 @@ def build_router(
         request: Request, invoice_id: UUID, error: str | None = None, status: int = 200
     ) -> Response:
         who = session_of(request).principal()
-        original, coding, case = await asyncio.gather(
+        original, coding, case, flag = await asyncio.gather(
             backend.call(who, "GET", f"{intake}/invoices/{invoice_id}/original"),
             backend.call(who, "GET", f"{posting}/invoices/{invoice_id}/coding"),
             backend.call(who, "GET", f"{approval}/invoices/{invoice_id}/approval"),
+            backend.call(who, "GET", f"{validation}/invoices/{invoice_id}/flag"),
         )
         row = await run_in_threadpool(read_status, common, who.tenant, str(invoice_id))
         if not original.ok and row is None:
@@ -208,6 +216,7 @@ def build_router(
             coding=coding.body if coding.ok else None,
             lines=lines or (coding.body.get("lines") if coding.ok else []) or [],
             recodable=case.ok and case.body.get("status") == "open" and not case.body.get("legacy"),
+            flag=flag.body if flag.ok else None,
             error=error,
         )
 
@@ -255,6 +264,26 @@ def build_router(
         if not reply.ok:
             return await refused(request, invoice_id, reply.status, reply.reason(web.lang(request)))
         return web.redirect(request, f"/desk/invoices/{invoice_id}?done=recoded")
+
+    @router.post("/invoices/{invoice_id}/flag", response_class=HTMLResponse)
+    async def decide_flag(request: Request, invoice_id: UUID) -> Response:
+        """Release or reject a flagged invoice: validation decides who may, and records it."""
+        session = session_of(request)
+        form = await web.checked_form(request)
+        decision = FLAG_DECISIONS.get(str(form.get("decision", "")))
+        if decision is None:
+            raise PageError(404)
+        action, key, done = decision
+        note = str(form.get("note", "")).strip()
+        reply = await backend.call(
+            session.principal(),
+            "POST",
+            f"{validation}/invoices/{invoice_id}/flag/{action}",
+            json={key: note},
+        )
+        if not reply.ok:
+            return await refused(request, invoice_id, reply.status, reply.reason(web.lang(request)))
+        return web.redirect(request, f"/desk/invoices/{invoice_id}?done={done}")
 
     async def refused(request: Request, invoice_id: UUID, status: int, reason: str) -> Response:
         if status == 404:

@@ -62,9 +62,12 @@ def timeline(row: dict[str, Any]) -> list[Step]:
 
 
 def rejection_reasons(row: dict[str, Any], lang: str) -> list[dict[str, str]]:
-    """The fatal findings of a rejected invoice (warnings and flags stay internal)."""
+    """The fatal findings of a rejected invoice (warnings and flags stay internal), or the
+    reason of the person who rejected a flagged one, in their words."""
     if row.get("status") != "rejected":
         return []
+    if row.get("rejected_by") and row.get("rejection_reason"):
+        return [{"rule": "", "text": str(row["rejection_reason"])}]
     reasons = []
     for finding in row.get("findings") or []:
         if finding.get("flag", "fatal") != "fatal":
