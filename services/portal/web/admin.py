@@ -287,7 +287,7 @@ def build_router(web: Web, backend: Backend, portal: PortalSettings) -> APIRoute
 
     # -- people and authority -----------------------------------------------------------------
 
-    people = {
+    people_forms = {
         "users": (View("admin_users.html", "admin.users", "rows", _rows_of), users_from),
         "authority": (
             View("admin_authority.html", "admin.authority", "rows", _rows_of),
@@ -297,7 +297,7 @@ def build_router(web: Web, backend: Backend, portal: PortalSettings) -> APIRoute
 
     @router.get("/users", response_class=HTMLResponse)
     async def users(request: Request) -> Response:
-        return await page(request, PEOPLE["users"], people["users"][0])
+        return await page(request, PEOPLE["users"], people_forms["users"][0])
 
     @router.post("/users", response_class=HTMLResponse)
     async def save_users(request: Request) -> Response:
@@ -305,7 +305,7 @@ def build_router(web: Web, backend: Backend, portal: PortalSettings) -> APIRoute
 
     @router.get("/authority", response_class=HTMLResponse)
     async def authority(request: Request) -> Response:
-        return await page(request, PEOPLE["authority"], people["authority"][0])
+        return await page(request, PEOPLE["authority"], people_forms["authority"][0])
 
     @router.post("/authority", response_class=HTMLResponse)
     async def save_authority(request: Request) -> Response:
@@ -313,7 +313,7 @@ def build_router(web: Web, backend: Backend, portal: PortalSettings) -> APIRoute
 
     async def save_people(request: Request, name: str) -> Response:
         session_of(request)
-        view, parse = people[name]
+        view, parse = people_forms[name]
         form = await form_of(request)
         rows = parse(form)
         return await save(request, PEOPLE[name], view, form, rows, rows)
