@@ -378,10 +378,15 @@ def test_a_bad_json_setting_is_named_and_nothing_is_sent(pages) -> None:  # type
     assert bad.status_code == 422 and "Ikke gyldig JSON" in bad.text and "{oops" in bad.text
     _, _, services = pages
     assert services.sent == []
+    seen = re.search(
+        r'name="fingerprint" value="([0-9a-f]{64})"', client.get("/admin/authority").text
+    )
+    assert seen
     saved = client.post(
         "/admin/authority",
         data={
             "csrf_token": token.group(1),
+            "fingerprint": seen.group(1),
             "rows": "1",
             "role_0": "budget-holder",
             "max_amount_0": "150000",

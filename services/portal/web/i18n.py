@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from services.portal.web import words_desk, words_finance, words_mail
+from services.portal.web import words_admin, words_desk, words_finance, words_mail
 
 LANGUAGES = ("nb", "en")
 DEFAULT = "nb"
@@ -421,7 +421,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 CATALOGUE = {
-    lang: words | words_desk.WORDS[lang] | words_finance.WORDS[lang] | words_mail.WORDS[lang]
+    lang: words
+    | words_desk.WORDS[lang]
+    | words_finance.WORDS[lang]
+    | words_mail.WORDS[lang]
+    | words_admin.WORDS[lang]
     for lang, words in CATALOGUE.items()
 }
 
