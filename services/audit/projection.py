@@ -131,9 +131,11 @@ EMPTY_ROW: Row = dict.fromkeys(
         "touchless",
         "touched",
         "costs",
+        "corrected_terms",
     )
 )
-"""The last seven feed the finance cockpit: when each milestone happened (as the events say),
+"""`corrected_terms`: the business terms people corrected on the desk (certain from then on).
+The seven before it feed the finance cockpit: when each milestone happened (as the events say),
 who approved each step, whether a person had to step in, and the approved net cost per account."""
 
 _NO_VAT_ID = re.compile(r"^NO(\d{9})MVA$")
@@ -167,6 +169,12 @@ def _captured(p: JsonObject) -> JsonObject:
     provenance = (p.get("invoice") or {}).get("provenance") or {}
     sureness = {term: kept.get("confidence") for term, kept in provenance.items()}
     return _canonical(p) | {"capture_confidence": sureness or None}
+
+
+def _corrected(p: JsonObject) -> JsonObject:
+    """A desk correction: the invoice as it now reads, and a person stepped in."""
+    field = p.get("field")
+    return _captured(p) | {"touched": True, "corrected_terms": [str(field)] if field else []}
 
 
 def _coded(p: JsonObject) -> JsonObject:
@@ -229,6 +237,7 @@ FACTS_OF: dict[str, Facts] = {
         "received_at": p.get("received_at"),
     },
     Topic.INVOICE_CAPTURED.value: _captured,
+    Topic.INVOICE_CORRECTED.value: _corrected,
     Topic.INVOICE_VALIDATED.value: lambda p: (
         _canonical(p) | {"purchase_order": p.get("purchase_order")}
     ),
@@ -289,6 +298,7 @@ def apply(row: Row | None, entry: Entry) -> Row:
     Events of one invoice reach the audit service on different topics, so they may arrive out of
     lifecycle order: the status follows the event with the latest ce_time, while facts (number,
     amount, voucher …) merge in whatever order they come; a missing value never erases one.
+    A term a person corrected stays certain even if the capture's event comes after.
     """
     new = (
         dict(row)
@@ -296,7 +306,13 @@ def apply(row: Row | None, entry: Entry) -> Row:
         else EMPTY_ROW | {"invoice_id": entry.subject, "tenant_id": entry.tenant_id}
     )
     facts = FACTS_OF.get(entry.topic, _no_facts)(entry.payload)
+    corrected = sorted({*(new.get("corrected_terms") or []), *(facts.pop("corrected_terms", []))})
     new.update({key: value for key, value in facts.items() if value is not None})
+    if corrected:
+        new["corrected_terms"] = corrected
+        new["capture_confidence"] = (new["capture_confidence"] or {}) | dict.fromkeys(
+            corrected, 1.0
+        )
     status = STATUS_OF.get(entry.topic)
     if status is not None and _later_or_same(entry.time, new["status_changed_at"]):
         new["status"], new["status_changed_at"] = status, entry.time
