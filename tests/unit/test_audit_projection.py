@@ -467,21 +467,25 @@ def test_a_correction_makes_its_term_certain_and_the_desk_stops_queueing_once_al
     row = project(entries(messages([*payloads, first])))
     assert row["capture_confidence"] == {"BT-1": 1.0, "BT-2": 0.95, "BT-27": 0.95, "BT-115": 0.35}
     assert row["invoice_number"] == "10042-B" and row["status"] == "validated"
-    assert (row["corrected_terms"], row["touched"]) == (["BT-1"], True)
+    assert (row["corrections"], row["touched"]) == ({"BT-1": "10042-B"}, True)
     assert uncertain_terms(row) == ["BT-115"]
     second, read = _correction(invoice_id, read, "BT-115", "1 250,00")  # confirmed as read
     row = project(entries(messages([*payloads, first, second])))
-    assert row["corrected_terms"] == ["BT-1", "BT-115"]
+    assert row["corrections"] == {"BT-1": "10042-B", "BT-115": "1250.00"}
     assert uncertain_terms(row) == [] and queues([row])["captures"] == []
 
 
-def test_a_correction_stays_certain_when_the_capture_arrives_after_it() -> None:
+def test_a_correction_stays_whatever_arrives_after_it() -> None:
     invoice_id = uuid4()
     payloads, read = _unsure_capture(invoice_id)
     fixed, _ = _correction(invoice_id, read, "BT-1", "10042-B")
     items = entries(messages([*payloads, fixed]))
-    row = project([items[3], items[1]])  # the capture's topic lagged behind
+    row = project([items[3], items[1], items[2]])  # capture and validation lagged behind
     assert row["capture_confidence"]["BT-1"] == 1.0
+    assert row["invoice_number"] == "10042-B"
+    later = happy_path(invoice_id, "acme")[3:7]  # coded … posted: their invoice predates it
+    row = project(entries(messages([*payloads, fixed, *later])))
+    assert (row["invoice_number"], row["status"]) == ("10042-B", "posted")
 
 
 def test_a_supplier_sees_no_step_for_a_correction() -> None:
