@@ -4,12 +4,16 @@ the hash-chained trail and makes the corrected term certain in the status projec
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from confluent_kafka.admin import AdminClient
 
 from fakturaportal.demo import demo_invoice
+from fakturaportal.kafka import create_topics
 from services.audit.app import AuditApp
 from services.audit.domain import verify_chain
 from services.audit.projection import read_status
@@ -18,11 +22,28 @@ from services.intake.correction import CorrectionInvalid
 from services.intake.ehf import capture
 from shared.schemas.events import Channel, DocumentRef, InvoiceCorrected
 from shared.schemas.invoice import CaptureSource, Provenance
+from shared.schemas.topics import all_topic_names
 from shared.xmlsafe import parse_untrusted
-from tests.infra import TestEnv, read_topic, wait_for
+from tests.infra import TestEnv, read_topic, throwaway_database, wait_for
 
 pytestmark = pytest.mark.integration
 UNSURE = Provenance(source=CaptureSource.PDF_TEXT, confidence=0.4)
+
+
+@pytest.fixture(name="own_env")
+def own_env_fixture(test_env: TestEnv) -> Iterator[TestEnv]:
+    """A database and topics of this test's own: its relay publishes every intake event of the
+    database, which would reach the other integration tests' consumers on the shared topics."""
+    with throwaway_database(test_env.settings, "fp_corrections") as db:
+        prefix = f"c{int(time.time())}{uuid4().hex[:6]}."
+        settings = test_env.settings.model_copy(update={"pg_db": db, "topic_prefix": prefix})
+        create_topics(settings)
+        env = test_env.env | {"FP_PG_DB": db, "FP_TOPIC_PREFIX": prefix}
+        try:
+            yield TestEnv(settings, env, test_env.data_dir)
+        finally:
+            admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap})
+            admin.delete_topics([settings.topic(n) for n in all_topic_names()])
 
 
 def registered(app: IntakeApp) -> UUID:
@@ -44,7 +65,8 @@ def stored(app: IntakeApp, invoice_id: UUID) -> list[Any]:
     return list(app.repository.event_store.get(invoice_id))
 
 
-def test_a_correction_is_recorded_published_and_in_the_audit_trail(test_env: TestEnv) -> None:
+def test_a_correction_is_recorded_published_and_in_the_audit_trail(own_env: TestEnv) -> None:
+    test_env = own_env
     app = IntakeApp(test_env.settings)
     invoice_id = registered(app)
     before = len(stored(app, invoice_id))
@@ -92,7 +114,9 @@ def test_a_correction_is_recorded_published_and_in_the_audit_trail(test_env: Tes
     assert dict(record.headers())["ce_type"] == b"no.fakturaportal.invoice-corrected.v1"
 
     assert row["invoice_number"] == "INV-2026-77"
-    assert row["capture_confidence"]["BT-1"] == 1.0 and row["corrections"] == {"BT-1": "INV-2026-77"}
+    assert row["capture_confidence"]["BT-1"] == 1.0 and row["corrections"] == {
+        "BT-1": "INV-2026-77"
+    }
     trail = AuditApp(test_env.settings).trail(invoice_id)
     assert trail is not None and verify_chain(trail.entries) == []
     (entry,) = [e for e in trail.entries if e.topic == "invoice-corrected"]
