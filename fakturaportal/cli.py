@@ -78,10 +78,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         print(f"[migrate] event store '{app_class.name}': tables and append-only guard ready")
     from services.approval.index import TABLE as APPROVAL_OPEN_STEPS
     from services.audit.projection import ensure_tables
+    from services.portal.web import links
 
     ensure_tables(settings)
-    print("[migrate] projection tables ready")
-    role = grant_service_role(settings, read_models=(APPROVAL_OPEN_STEPS,))
+    links.ensure_tables(settings)
+    print("[migrate] projection tables and the portal's used login links ready")
+    role = grant_service_role(settings, read_models=(APPROVAL_OPEN_STEPS, links.TABLE))
     if role:
         print(f"[migrate] service role '{role}': may read and append events, never change them")
     return 0

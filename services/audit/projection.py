@@ -135,10 +135,12 @@ EMPTY_ROW: Row = dict.fromkeys(
         "touchless",
         "touched",
         "costs",
+        "corrections",
     )
 )
-"""The last seven feed the finance cockpit: when each milestone happened (as the events say),
-who approved each step, whether a person had to step in, and the approved net cost per account."""
+"""`corrections`: business term -> value, as people corrected them on the desk. The seven
+before it feed the finance cockpit: when each milestone happened (as the events say), who
+approved each step, whether a person had to step in, and the approved net cost per account."""
 
 _NO_VAT_ID = re.compile(r"^NO(\d{9})MVA$")
 
@@ -171,6 +173,35 @@ def _captured(p: JsonObject) -> JsonObject:
     provenance = (p.get("invoice") or {}).get("provenance") or {}
     sureness = {term: kept.get("confidence") for term, kept in provenance.items()}
     return _canonical(p) | {"capture_confidence": sureness or None}
+
+
+CORRECTED_FACTS = {
+    "BT-1": "invoice_number",
+    "BT-2": "issue_date",
+    "BT-5": "currency",
+    "BT-9": "due_date",
+    "BT-27": "supplier_name",
+    "BT-30": "supplier_orgnr",
+    "BT-115": "amount_payable",
+}
+"""The row's facts a desk correction sets. Other services' events carry the invoice as they
+read it before the correction (they may arrive later, too), so a corrected value stays."""
+
+
+def _corrected(p: JsonObject) -> JsonObject:
+    """A desk correction: the invoice as it now reads, and a person stepped in."""
+    field = p.get("field")
+    fixed = {str(field): p.get("value")} if field else {}
+    return _captured(p) | {"touched": True, "corrections": fixed}
+
+
+def _with_corrections(row: Row, corrections: JsonObject) -> None:
+    """Corrected terms are certain, and their values are the row's, whatever came after."""
+    row["corrections"] = corrections
+    row["capture_confidence"] = (row["capture_confidence"] or {}) | dict.fromkeys(corrections, 1.0)
+    for term, value in corrections.items():
+        if term in CORRECTED_FACTS and value is not None:
+            row[CORRECTED_FACTS[term]] = value
 
 
 def _coded(p: JsonObject) -> JsonObject:
@@ -233,6 +264,7 @@ FACTS_OF: dict[str, Facts] = {
         "received_at": p.get("received_at"),
     },
     Topic.INVOICE_CAPTURED.value: _captured,
+    Topic.INVOICE_CORRECTED.value: _corrected,
     Topic.INVOICE_VALIDATED.value: lambda p: (
         _canonical(p)
         | {
@@ -303,6 +335,7 @@ def apply(row: Row | None, entry: Entry) -> Row:
     Events of one invoice reach the audit service on different topics, so they may arrive out of
     lifecycle order: the status follows the event with the latest ce_time, while facts (number,
     amount, voucher …) merge in whatever order they come; a missing value never erases one.
+    A term a person corrected stays certain, and keeps its corrected value, whatever comes after.
     """
     new = (
         dict(row)
@@ -310,7 +343,10 @@ def apply(row: Row | None, entry: Entry) -> Row:
         else EMPTY_ROW | {"invoice_id": entry.subject, "tenant_id": entry.tenant_id}
     )
     facts = FACTS_OF.get(entry.topic, _no_facts)(entry.payload)
+    corrections = (new.get("corrections") or {}) | facts.pop("corrections", {})
     new.update({key: value for key, value in facts.items() if value is not None})
+    if corrections:
+        _with_corrections(new, corrections)
     status = STATUS_OF.get(entry.topic)
     if status is not None and _later_or_same(entry.time, new["status_changed_at"]):
         new["status"], new["status_changed_at"] = status, entry.time

@@ -17,6 +17,7 @@ from fakturaportal.http import read_limited
 from services.intake.app import CorrectionRefused, IntakeApp, Registration
 from services.intake.capture import XML, CaptureRefused, CaptureResult, capture_document
 from services.intake.config import IntakeSettings
+from services.intake.correction import CorrectionInvalid
 from services.intake.domain import IntakeCase
 from services.intake.extract_json import FIELD_NAMES
 from services.intake.preview import PreviewRefused, first_page_png
@@ -65,9 +66,15 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
             results.append(reg.as_dict() | {"filename": upload.filename})
         return _answer(results)
 
-    @router.post("/invoices/{invoice_id}/corrections")
-    async def correct(invoice_id: UUID, body: Correction, user: CurrentUser) -> dict[str, Any]:
-        """A person corrects a captured field; the extractor remembers it for that supplier."""
+    @router.post("/invoices/{invoice_id}/corrections", response_model=None)
+    async def correct(
+        invoice_id: UUID, body: Correction, user: CurrentUser
+    ) -> dict[str, Any] | JSONResponse:
+        """A person corrects a captured field; the extractor remembers it for that supplier.
+
+        The value is read by the term's type (dates 31.03.2026 or 2026-03-31, amounts
+        12 500,00, org.nr, KID and account with their check digits); 422 with the reason in
+        English (`detail`) and bokmål (`reason_nb`) otherwise, and nothing is recorded."""
         require_roles(user, "accountant", "finance-admin")
         term = term_of(body.field)
         if term is None:
@@ -77,18 +84,25 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
                 "(BT-1) or a field name of `extract --json` (invoice_number)",
             )
         try:
-            await run_in_threadpool(
+            corrected = await run_in_threadpool(
                 app.correct, user.tenant, invoice_id, term, body.value, user.user
             )
         except LookupError as exc:
             raise HTTPException(404, "invoice not found") from exc
-        except CorrectionRefused as exc:
-            raise HTTPException(exc.status, exc.reason) from exc
+        except (CorrectionRefused, CorrectionInvalid) as exc:
+            status = exc.status if isinstance(exc, CorrectionRefused) else 422
+            return JSONResponse(
+                {"detail": exc.reason, "reason_nb": exc.reason_nb}, status_code=status
+            )
         return {
             "invoice_id": str(invoice_id),
             "field": term,
-            "value": body.value,
-            "learned": "the next invoice from this supplier is read with this correction",
+            "value": corrected.value,
+            "previous": corrected.previous,
+            "changed": corrected.changed,
+            "learned": "the next invoice from this supplier is read with this correction"
+            if corrected.changed
+            else "nothing changed: the invoice already reads so",
         }
 
     @router.post("/peppol/inbound", status_code=status.HTTP_201_CREATED)

@@ -12,6 +12,7 @@ from fakturaportal.archive import Archive
 from fakturaportal.eventstore import ServiceApplication, meta_from, new_meta
 from fakturaportal.messaging import InboundMessage
 from services.intake.capture import PDF, CaptureRefused, CaptureResult, capture_scanned
+from services.intake.correction import Corrected, apply_correction
 from services.intake.domain import (
     MAX_OCR_WORDS_IN_EVENT,
     IntakeCase,
@@ -160,27 +161,44 @@ class IntakeApp(ServiceApplication):
 
     def correct(
         self, tenant_id: str, invoice_id: UUID, field: str, value: str, user: str
-    ) -> IntakeCase:
-        """Record a person's correction and teach the extractor where that supplier puts it."""
+    ) -> Corrected:
+        """Record a person's correction and teach the extractor where that supplier puts it.
+
+        The value is parsed by the term's type first (CorrectionInvalid, before anything is
+        recorded); the recorded value is the parsed one, the extractor learns from the typed one
+        (it looks for the value as printed)."""
         from services.intake.extractor import SupplierHints, learn_from_correction
 
         case = cast(IntakeCase | None, self.get_or_none(invoice_id))
         if case is None or case.tenant_id != tenant_id:
             raise LookupError(invoice_id)
         if case.invoice is None:
-            raise CorrectionRefused("the invoice is not captured yet", 409)
-        invoice = CanonicalInvoice.model_validate(case.invoice)
-        supplier = value if field == "BT-30" else supplier_of(invoice)
+            raise CorrectionRefused(
+                "the invoice is not captured yet", 409, "fakturaen er ikke lest ennå"
+            )
+        corrected = apply_correction(CanonicalInvoice.model_validate(case.invoice), field, value)
+        if not corrected.changed:
+            return corrected  # the same value, certain already: nothing to record or publish
+        supplier = supplier_of(corrected.invoice)
         if not supplier:
             raise CorrectionRefused(
-                "the supplier is unknown: correct its org.nr (BT-30) first", 422
+                "the supplier is unknown: correct its org.nr (BT-30) first",
+                422,
+                "leverandøren er ukjent: rett organisasjonsnummeret (BT-30) først",
             )
         meta = new_meta(tenant_id, correlation_id=str(invoice_id))
-        case.correct(field=field, value=value, corrected_by=user, meta=meta)
+        case.correct(
+            field=field,
+            value=corrected.value,
+            corrected_by=user,
+            meta=meta,
+            previous=corrected.previous,
+            invoice=corrected.invoice.model_dump(mode="json"),
+        )
         pages = self.pages_of(case)
         if not pages:
             self.save(case)  # structured XML: nothing to learn about positions
-            return case
+            return corrected
         profile = cast(
             SupplierProfile | None, self.get_or_none(supplier_profile_id(tenant_id, supplier))
         )
@@ -195,7 +213,7 @@ class IntakeApp(ServiceApplication):
             meta=meta,
         )
         self.save(case, profile)
-        return case
+        return corrected
 
     def case_of(self, tenant_id: str, invoice_id: UUID) -> IntakeCase | None:
         """The tenant's intake case of an invoice; another tenant's is never found."""
@@ -245,10 +263,11 @@ class IntakeApp(ServiceApplication):
 
 
 class CorrectionRefused(Exception):
-    def __init__(self, reason: str, status: int) -> None:
+    def __init__(self, reason: str, status: int, reason_nb: str) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
+        self.reason_nb = reason_nb
 
 
 def supplier_of(invoice: CanonicalInvoice) -> str | None:

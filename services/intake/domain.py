@@ -74,10 +74,24 @@ class IntakeCase(Aggregate):
         self.awaiting_ocr = False
 
     @event("Corrected")
-    def correct(self, field: str, value: str, corrected_by: str, meta: dict[str, str]) -> None:
-        """A person fixed a captured field; the value is theirs from now on (source: manual)."""
+    def correct(
+        self,
+        field: str,
+        value: str,
+        corrected_by: str,
+        meta: dict[str, str],
+        previous: str | None = None,
+        invoice: dict[str, Any] | None = None,
+    ) -> None:
+        """A person fixed a captured field; the value is theirs from now on (source: manual).
+
+        `previous` and `invoice` (the canonical invoice as it now reads) are new: events stored
+        before them lack both, and such a correction changed only `corrections`.
+        """
         if self.invoice is not None:
             self.corrections = {**getattr(self, "corrections", {}), field: value}
+            if invoice is not None:
+                self.invoice = invoice
 
 
 def supplier_profile_id(tenant_id: str, supplier: str) -> UUID:

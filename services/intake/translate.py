@@ -13,6 +13,7 @@ from shared.schemas.events import (
     DocumentRef,
     Finding,
     InvoiceCaptured,
+    InvoiceCorrected,
     InvoiceOcrCompleted,
     InvoiceOcrRequested,
     InvoiceReceived,
@@ -77,6 +78,8 @@ def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
                 )
             )
         ]
+    if isinstance(event, IntakeCase.Corrected):
+        return _corrected(event, invoice_id, tenant_id)
     if isinstance(event, IntakeCase.Refused):
         finding = Finding(
             rule_id=event.code,
@@ -90,3 +93,26 @@ def translate(event: DomainEventProtocol[UUID]) -> list[Publication]:
             )
         ]
     return []
+
+
+def _corrected(
+    event: DomainEventProtocol[UUID], invoice_id: UUID, tenant_id: str
+) -> list[Publication]:
+    """A desk correction with the invoice as it now reads; corrections stored before the event
+    carried the invoice were never published and cannot be (the invoice is not in them)."""
+    invoice = getattr(event, "invoice", None)
+    if invoice is None:
+        return []
+    return [
+        Publication(
+            InvoiceCorrected(
+                invoice_id=invoice_id,
+                tenant_id=tenant_id,
+                field=event.field,  # type: ignore[attr-defined]
+                value=event.value,  # type: ignore[attr-defined]
+                previous=getattr(event, "previous", None),
+                corrected_by=event.corrected_by,  # type: ignore[attr-defined]
+                invoice=CanonicalInvoice.model_validate(invoice),
+            )
+        )
+    ]

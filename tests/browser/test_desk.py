@@ -147,6 +147,19 @@ def test_an_accountant_corrects_a_capture_and_the_next_invoice_is_read_right(
         expect(page.locator(".flash")).to_contain_text("Rettet.")
         expect(field(page, "BT-1")).to_contain_text("rettet for hånd")
         expect(page.locator("#value-BT-1")).to_have_value("BR-000451")
+        page.goto(f"/audit/invoices/{first}")  # the trail says who changed what
+        reload_until(page, '[data-testid="correction"]')
+        expect(page.get_by_test_id("correction")).to_contain_text(
+            "BT-1 rettet fra (tomt) til BR-000451 av anne"
+        )
+        page.goto("/desk?lang=nb")
+        card = page.locator(f'[data-testid="queue-captures"] [data-invoice="{first}"]')
+
+        def number_no_longer_uncertain() -> bool:
+            page.reload()
+            return card.count() == 0 or "Fakturanummer" not in card.inner_text()
+
+        wait_for(number_no_longer_uncertain, timeout=60, interval=1.0, what="BT-1 certain")
 
         second = upload(
             desk_org, quirky_pdf("BR-000467", 17, Decimal("1200")), tenant=DESK, name="b.pdf"

@@ -450,3 +450,77 @@ def test_a_persons_rejection_keeps_who_and_why() -> None:
         "ola",
         "Sent twice.",
     )
+
+
+def _unsure_capture(invoice_id: UUID) -> tuple[list[EventPayload], CanonicalInvoice]:
+    from shared.schemas.invoice import CaptureSource, Provenance
+
+    unsure = Provenance(source=CaptureSource.PDF_TEXT, confidence=0.35)
+    sure = Provenance(source=CaptureSource.PDF_TEXT, confidence=0.95)
+    read = canonical().model_copy(
+        update={"provenance": {"BT-1": unsure, "BT-2": sure, "BT-27": sure, "BT-115": unsure}}
+    )
+    ids = {"invoice_id": invoice_id, "tenant_id": "acme"}
+    path = happy_path(invoice_id, "acme")
+    captured = InvoiceCaptured(**ids, invoice=read, document=DOC, registered_by="anne")
+    return [path[0], captured, path[2]], read
+
+
+def _correction(invoice_id: UUID, invoice: CanonicalInvoice, term: str, value: str):  # type: ignore[no-untyped-def]
+    from services.intake.correction import apply_correction
+    from shared.schemas.events import InvoiceCorrected
+
+    done = apply_correction(invoice, term, value)
+    payload = InvoiceCorrected(
+        invoice_id=invoice_id,
+        tenant_id="acme",
+        field=term,
+        value=done.value,
+        previous=done.previous,
+        corrected_by="anne",
+        invoice=done.invoice,
+    )
+    return payload, done.invoice
+
+
+def test_a_correction_makes_its_term_certain_and_the_desk_stops_queueing_once_all_are() -> None:
+    from services.portal.web.desk import queues, uncertain_terms
+
+    invoice_id = uuid4()
+    payloads, read = _unsure_capture(invoice_id)
+    first, read = _correction(invoice_id, read, "BT-1", "10042-B")
+    row = project(entries(messages([*payloads, first])))
+    assert row["capture_confidence"] == {"BT-1": 1.0, "BT-2": 0.95, "BT-27": 0.95, "BT-115": 0.35}
+    assert row["invoice_number"] == "10042-B" and row["status"] == "validated"
+    assert (row["corrections"], row["touched"]) == ({"BT-1": "10042-B"}, True)
+    assert uncertain_terms(row) == ["BT-115"]
+    second, read = _correction(invoice_id, read, "BT-115", "1 250,00")  # confirmed as read
+    row = project(entries(messages([*payloads, first, second])))
+    assert row["corrections"] == {"BT-1": "10042-B", "BT-115": "1250.00"}
+    assert uncertain_terms(row) == [] and queues([row])["captures"] == []
+
+
+def test_a_correction_stays_whatever_arrives_after_it() -> None:
+    invoice_id = uuid4()
+    payloads, read = _unsure_capture(invoice_id)
+    fixed, _ = _correction(invoice_id, read, "BT-1", "10042-B")
+    items = entries(messages([*payloads, fixed]))
+    row = project([items[3], items[1], items[2]])  # capture and validation lagged behind
+    assert row["capture_confidence"]["BT-1"] == 1.0
+    assert row["invoice_number"] == "10042-B"
+    later = happy_path(invoice_id, "acme")[3:7]  # coded … posted: their invoice predates it
+    row = project(entries(messages([*payloads, fixed, *later])))
+    assert (row["invoice_number"], row["status"]) == ("10042-B", "posted")
+
+
+def test_a_supplier_sees_no_step_for_a_correction() -> None:
+    """Corrections are internal: the status (and so the supplier's timeline) stays."""
+    from services.portal.web.stages import timeline
+
+    invoice_id = uuid4()
+    payloads, read = _unsure_capture(invoice_id)
+    fixed, _ = _correction(invoice_id, read, "BT-1", "10042-B")
+    before = project(entries(messages(payloads)))
+    after = project(entries(messages([*payloads, fixed])))
+    assert after["status"] == before["status"] == "validated"
+    assert timeline(after) == timeline(before)

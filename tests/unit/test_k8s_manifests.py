@@ -732,6 +732,36 @@ def test_migrate_job_runs_before_rollout(rendered: tuple[str, list[Doc]]) -> Non
         assert ("Secret", SECRET) in pre_rollout
 
 
+def test_the_migrate_job_creates_every_topic_the_services_use() -> None:
+    """The Job runs `migrate`, which creates `all_topic_names()`: every event type with its
+    dead-letter topic, `invoice-corrected` included, which the audit consumer records."""
+    from services.audit.app import AuditApp
+    from shared.schemas.topics import Topic, all_topic_names, dead_letter_topic
+
+    names = all_topic_names()
+    for topic in Topic:
+        assert topic.value in names and dead_letter_topic(topic.value) in names
+    assert Topic.INVOICE_CORRECTED in AuditApp.handlers
+
+
+def test_links_in_mails_point_at_the_portals_public_host(rendered: tuple[str, list[Doc]]) -> None:
+    """Login links and notices (portal api and notifier, both from the shared ConfigMap) name
+    the host the Ingress serves; the overlay sets both."""
+    _, docs = rendered
+    (config,) = (
+        d
+        for d in docs
+        if d["kind"] == "ConfigMap" and unhashed(d["metadata"]["name"]) == CONFIG_MAP
+    )
+    url = config["data"]["FP_PORTAL_PUBLIC_URL"]
+    (rule,) = of_kind(docs, "Ingress")["portal"]["spec"]["rules"]
+    assert url == f"https://{rule['host']}"
+    for name in ("portal-api", "portal-notifier"):
+        sources = app_container(of_kind(docs, "Deployment")[name]).get("envFrom", [])
+        refs = {unhashed(s["configMapRef"]["name"]) for s in sources if "configMapRef" in s}
+        assert CONFIG_MAP in refs, name
+
+
 def test_everything_lives_in_the_namespace(rendered: tuple[str, list[Doc]]) -> None:
     _, docs = rendered
     assert of_kind(docs, "Namespace").keys() == {NAMESPACE}

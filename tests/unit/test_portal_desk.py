@@ -206,7 +206,20 @@ class FakeServices(Backend):
                         "time": "2026-03-03T10:00:00+00:00",
                         "hash": "ab" * 32,
                         "payload": {"channel": "upload"},
-                    }
+                    },
+                    {
+                        "seq": 2,
+                        "topic": "invoice-corrected",
+                        "source": "/services/intake",
+                        "time": "2026-03-03T10:05:00+00:00",
+                        "hash": "cd" * 32,
+                        "payload": {
+                            "field": "BT-1",
+                            "value": "BR-000451",
+                            "previous": "BR-0451",
+                            "corrected_by": "anne",
+                        },
+                    },
                 ],
             },
             "/approval/organisation": {
@@ -402,3 +415,17 @@ def test_a_bad_json_setting_is_named_and_nothing_is_sent(pages) -> None:  # type
             [{"role": "budget-holder", "cost_centre": "*", "max_amount": "150000", "user": "ola"}],
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("nb", "BT-1 rettet fra BR-0451 til BR-000451 av anne"),
+        ("en", "BT-1 corrected from BR-0451 to BR-000451 by anne"),
+    ],
+)
+def test_the_trail_says_what_a_correction_changed(pages, lang: str, line: str) -> None:  # type: ignore[no-untyped-def]
+    page = as_(pages, "auditor").get(f"/audit/invoices/{INVOICE}?lang={lang}").text
+    (said,) = re.findall(r'<p data-testid="correction">(.*?)</p>', page, re.S)
+    assert said.startswith(line)
+    assert ("Fakturanummer" if lang == "nb" else "Invoice number") in said

@@ -20,7 +20,7 @@ from services.portal.web import (
 from services.portal.web.backend import Backend
 from services.portal.web.config import WebSettings
 from services.portal.web.directory import Directory
-from services.portal.web.links import LinkSigner, MemoryUsedLinks
+from services.portal.web.links import LinkSigner, PostgresUsedLinks
 from services.portal.web.oidc import PendingCodec
 from services.portal.web.ui import Web, install
 
@@ -34,8 +34,8 @@ def mount_web(
     backend = Backend(common)
     directory = Directory(backend, portal.service_url_approval)
     links = LinkSigner(
-        settings.secret(common, "login-link"), settings.link_minutes, MemoryUsedLinks()
-    )
+        settings.secret(common, "login-link"), settings.link_minutes, PostgresUsedLinks(common)
+    )  # used links shared by every portal replica
     mailer = settings.mailer(common.data_dir)
     install(http, web)
     http.include_router(login.build_router(web, directory, links, mailer, portal.portal_public_url))

@@ -22,9 +22,10 @@ from services.audit.projection import list_statuses, read_status
 from services.portal.config import PortalSettings
 from services.portal.web.approver import PICTURED
 from services.portal.web.backend import Backend
-from services.portal.web.desk import captured_fields, passed_on
+from services.portal.web.desk import TERMS, captured_fields, passed_on
 from services.portal.web.session import Session
 from services.portal.web.ui import PageError, Web
+from shared.schemas.topics import Topic
 
 AUDIT_ROLES = ("auditor", "accountant", "finance-admin")
 LISTED = 200
@@ -72,7 +73,8 @@ def build_router(
             row=row or {},
             trail=trail,
             events=[
-                event | {"shown": shown(event.get("payload"))} for event in trail.get("events", [])
+                event | {"shown": shown(event.get("payload")), "correction": correction_of(event)}
+                for event in trail.get("events", [])
             ],
             captured=captured,
             fields=captured_fields(captured, body.get("corrections") or {}) if captured else [],
@@ -93,3 +95,13 @@ def build_router(
 def shown(payload: Any) -> str:
     """An event's content as an auditor reads it: the JSON as recorded, indented."""
     return json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def correction_of(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A desk correction in the trail as a line to read (which term, from what, to what, by
+    whom); None for every other event. Suppliers never see the trail, so never a correction."""
+    if event.get("topic") != Topic.INVOICE_CORRECTED.value:
+        return None
+    payload = event.get("payload") or {}
+    line = {key: payload.get(key) for key in ("field", "previous", "value", "corrected_by")}
+    return line | {"named": payload.get("field") in TERMS}

@@ -15,6 +15,9 @@ from typing import Protocol
 
 import jwt
 
+from fakturaportal.db import connect, create_tables
+from fakturaportal.settings import CommonSettings
+
 AUDIENCE = "fakturaportal-portal-login"
 ISSUER = "fakturaportal-portal"
 
@@ -41,8 +44,8 @@ class UsedLinks(Protocol):
 
 
 class MemoryUsedLinks:
-    """Used links in this process. Enough for one portal process (local, the e2e system); with
-    several replicas a shared store (a PostgreSQL table) must take its place."""
+    """Used links in this process: for unit tests. With several portal replicas each would
+    remember only its own, so the portal uses `PostgresUsedLinks`."""
 
     def __init__(self) -> None:
         self._used: dict[str, int] = {}
@@ -54,6 +57,54 @@ class MemoryUsedLinks:
             if jti in self._used:
                 return False
             self._used[jti] = expires
+            return True
+
+
+TABLE = "portal_used_links"
+DDL_LOCK = 7215
+DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        jti        text        PRIMARY KEY,
+        expires_at timestamptz NOT NULL)""",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_expires ON {TABLE} (expires_at)",
+)
+CLAIM = (
+    "INSERT INTO portal_used_links (jti, expires_at) VALUES (%s, to_timestamp(%s)) "
+    "ON CONFLICT (jti) DO NOTHING RETURNING jti"
+)
+PRUNE = "DELETE FROM portal_used_links WHERE expires_at <= to_timestamp(%s)"
+PRUNE_SECONDS = 600
+"""How often one process deletes expired rows (a used link is refused by its expiry anyway)."""
+
+
+def ensure_tables(settings: CommonSettings) -> None:
+    """`fakturaportal migrate` creates the table; the service role may DELETE expired rows."""
+    create_tables(settings, DDL_LOCK, DDL)
+
+
+class PostgresUsedLinks:
+    """Used links in PostgreSQL, shared by every portal replica: the first INSERT of a link's id
+    wins, so a link is used once however many portals there are. Connects per claim (logins are
+    rare); a row outlives its link's expiry only until the next prune."""
+
+    def __init__(self, settings: CommonSettings, prune_seconds: int = PRUNE_SECONDS) -> None:
+        self.settings = settings
+        self.prune_seconds = prune_seconds
+        self._next_prune = 0
+        self._lock = threading.Lock()
+
+    def claim(self, jti: str, expires: int, now: int) -> bool:
+        with connect(self.settings, autocommit=True) as conn:
+            if self._prune_due(now):
+                conn.execute(PRUNE, (now,))
+            inserted = conn.execute(CLAIM, (jti, expires)).fetchone()
+        return inserted is not None
+
+    def _prune_due(self, now: int) -> bool:
+        with self._lock:
+            if now < self._next_prune:
+                return False
+            self._next_prune = now + self.prune_seconds
             return True
 
 

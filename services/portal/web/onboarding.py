@@ -27,7 +27,7 @@ from services.portal.config import PortalSettings
 from services.portal.notify.messages import INVITATION_FIELDS, invitation
 from services.portal.notify.people import Recipient
 from services.portal.web.backend import Backend
-from services.portal.web.links import LinkSigner, MemoryUsedLinks
+from services.portal.web.links import LinkSigner, PostgresUsedLinks
 from services.portal.web.login import EMAIL
 from services.portal.web.session import Session
 from services.portal.web.ui import SUPPLIER_ROLES, Web
@@ -59,8 +59,10 @@ def build_router(
     router = APIRouter(include_in_schema=False)
     settings = OnboardingSettings()
     links = LinkSigner(
-        web.settings.secret(common, "login-link"), settings.invite_days * 24 * 60, MemoryUsedLinks()
-    )  # issues only: the login page's signer redeems (same key, its own record of used links)
+        web.settings.secret(common, "login-link"),
+        settings.invite_days * 24 * 60,
+        PostgresUsedLinks(common),
+    )  # issues only: the login page's signer redeems (same key, the same table of used links)
     mailer = web.settings.mailer(common.data_dir)
     invite_url = f"{portal.service_url_approval}/api/v1/approval/organisation/supplier-contacts"
 

@@ -164,6 +164,8 @@ WORDS: dict[str, dict[str, str]] = {
         "audit.facts": "Nå",
         "audit.voucher": "Bilagsnr.",
         "audit.no_history": "Revisjonssporet har ingen hendelser for fakturaen ennå.",
+        "audit.corrected": "{term} rettet fra {previous} til {value} av {by}",
+        "audit.empty_value": "(tomt)",
     },
     "en": {
         "nav.desk": "AP desk",
@@ -325,5 +327,7 @@ WORDS: dict[str, dict[str, str]] = {
         "audit.facts": "Now",
         "audit.voucher": "Voucher no.",
         "audit.no_history": "The audit trail has no events for this invoice yet.",
+        "audit.corrected": "{term} corrected from {previous} to {value} by {by}",
+        "audit.empty_value": "(empty)",
     },
 }
