@@ -183,9 +183,6 @@ def build_router(web: Web, backend: Backend, portal: PortalSettings) -> APIRoute
             raise PageError(403 if reply.status == 403 else 502)
         return reply
 
-    def refusal(request: Request, reply: Reply) -> str:
-        return web.t(request, "refused", reason=reply.reason(web.lang(request)))
-
     @router.get("", response_class=HTMLResponse)
     async def overview(request: Request) -> Response:
         session_of(request)
@@ -227,7 +224,7 @@ def build_router(web: Web, backend: Backend, portal: PortalSettings) -> APIRoute
             session.principal(), "PUT", f"{approval}/approval/organisation/{section}", json=rows
         )
         if not reply.ok:
-            return await org_page(request, section, rows, refusal(request, reply), reply.status)
+            return await org_page(request, section, rows, web.refusal(request, reply), reply.status)
         return web.redirect(request, f"/admin/{section}?done=setup_saved")
 
     @router.get("/users", response_class=HTMLResponse)
@@ -299,7 +296,9 @@ def build_router(web: Web, backend: Backend, portal: PortalSettings) -> APIRoute
             session.principal(), "PUT", f"{bases[section.service]}{section.write}", json=value
         )
         if not reply.ok:
-            return await json_page(request, section, text, refusal(request, reply), reply.status)
+            return await json_page(
+                request, section, text, web.refusal(request, reply), reply.status
+            )
         return web.redirect(request, f"/admin/settings/{name}?done=setup_saved")
 
     return router
