@@ -168,12 +168,16 @@ class IntakeApp(ServiceApplication):
         if case is None or case.tenant_id != tenant_id:
             raise LookupError(invoice_id)
         if case.invoice is None:
-            raise CorrectionRefused("the invoice is not captured yet", 409)
+            raise CorrectionRefused(
+                "the invoice is not captured yet", "Fakturaen er ikke lest inn ennå.", 409
+            )
         invoice = CanonicalInvoice.model_validate(case.invoice)
         supplier = value if field == "BT-30" else supplier_of(invoice)
         if not supplier:
             raise CorrectionRefused(
-                "the supplier is unknown: correct its org.nr (BT-30) first", 422
+                "the supplier is unknown: correct its org.nr (BT-30) first",
+                "Leverandøren er ukjent: rett organisasjonsnummeret (BT-30) først.",
+                422,
             )
         meta = new_meta(tenant_id, correlation_id=str(invoice_id))
         case.correct(field=field, value=value, corrected_by=user, meta=meta)
@@ -245,9 +249,12 @@ class IntakeApp(ServiceApplication):
 
 
 class CorrectionRefused(Exception):
-    def __init__(self, reason: str, status: int) -> None:
+    """A correction intake will not take, in English and bokmål."""
+
+    def __init__(self, reason: str, reason_nb: str, status: int) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.reason_nb = reason_nb
         self.status = status
 
 
