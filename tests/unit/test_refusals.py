@@ -15,9 +15,7 @@ from fakturaportal.http import Refused, RefusingRoute
 
 ROOT = Path(__file__).resolve().parents[2]
 APIS = sorted(
-    p
-    for p in (ROOT / "services").glob("*/api.py")
-    if p.parent.name not in ("portal", "validation")
+    p for p in (ROOT / "services").glob("*/api.py") if p.parent.name not in ("portal", "validation")
 )
 """Validation's flag routes are being written elsewhere; its other routes use `Refused` too."""
 
