@@ -3,8 +3,9 @@ bank's answers, and the supplier's view of being paid (the planned date, an earl
 
 Every action is a call to the payment service as the person, so its rules decide (who may
 propose, that the proposer never releases); a refusal comes back on the page in the reader's
-language. The cockpit reads the status projection directly (bounded by its window) and the
-payment service's book and runs, and draws its charts as server-side SVG (`charts.py`).
+language. The cockpit reads the status projection directly (every row of its window, a page
+at a time, so its totals and charts count all of them) and the payment service's book and runs,
+and draws its charts as server-side SVG (`charts.py`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ RELEASERS = ("payment-approver",)
 IMPORTERS = ("payment-approver", "finance-admin", "accountant")
 RESOLVERS = ("payment-approver", "finance-admin")
 """As the payment API has them (`services/payment/api.py`): the pages only show what it allows."""
-ROW_LIMIT = 5000
 RUNS_IN_FORECAST = 10
 
 
@@ -79,7 +79,7 @@ def build_router(
         today = datetime.now(OSLO).date()
         since = datetime.combine(window_start(today), time.min, OSLO)
         rows, items, runs = await asyncio.gather(
-            run_in_threadpool(list_statuses_since, common, who.tenant, since, ROW_LIMIT),
+            run_in_threadpool(list_statuses_since, common, who.tenant, since),
             backend.call(who, "GET", f"{payment}/payment/items?status=open"),
             backend.call(who, "GET", f"{payment}/payment-runs?limit={RUNS_IN_FORECAST}"),
         )
