@@ -15,6 +15,7 @@ import jwt
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from fakturaportal.http import Refused
 from fakturaportal.settings import CommonSettings, common_settings
 from fakturaportal.signing import person_claims, sign_as_portal
 
@@ -197,6 +198,9 @@ CurrentUser = Annotated[Principal, Depends(authenticate)]
 
 def require_roles(principal: Principal, *roles: str) -> None:
     if not principal.has_any(*roles):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"requires one of the roles: {', '.join(roles)}"
+        named = ", ".join(roles)
+        raise Refused(
+            status.HTTP_403_FORBIDDEN,
+            f"requires one of the roles: {named}",
+            f"krever en av rollene: {named}",
         )

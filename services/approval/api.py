@@ -12,12 +12,13 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, Body
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from fakturaportal.auth import CurrentUser, Principal, require_roles
+from fakturaportal.http import Refused, RefusingRoute, refusal
 from services.approval.app import ApprovalApp, CaseNotFound
 from services.approval.case import ApprovalCase
 from services.approval.domain import ApprovalCase as LegacyCase
@@ -38,6 +39,7 @@ RECODERS = (*DECIDERS, "accountant")
 READERS = (*RECODERS, "auditor", "supplier")
 COMMENTERS = (*RECODERS, "supplier")
 NOT_FOUND = "no approval case for that invoice"
+NOT_FOUND_NB = "Fakturaen har ingen godkjenningssak."
 
 
 class _Input(BaseModel):
@@ -89,20 +91,19 @@ class SubstituteInput(_Input):
 
 
 def refused(exc: ApprovalRefused) -> JSONResponse:
-    body: dict[str, Any] = {"detail": exc.reason}
     if isinstance(exc, Refusal):
-        body |= {"code": exc.code, "reason_nb": exc.reason_nb}
-    return JSONResponse(body, status_code=exc.status)
+        return refusal(exc.status, exc.reason, exc.reason_nb, code=exc.code)
+    return refusal(exc.status, exc.reason, exc.reason_nb)
 
 
 def build_router(app: ApprovalApp) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", tags=["approval"])
+    router = APIRouter(prefix="/api/v1", tags=["approval"], route_class=RefusingRoute)
 
     async def run(user: Principal, invoice_id: UUID, call: Any, *args: Any) -> Any:
         try:
             return await run_in_threadpool(call, user.tenant, invoice_id, user.user, *args)
         except CaseNotFound as exc:
-            raise HTTPException(404, NOT_FOUND) from exc
+            raise Refused(404, NOT_FOUND, NOT_FOUND_NB) from exc
 
     @router.get("/approvals/inbox")
     def inbox(user: CurrentUser) -> dict[str, Any]:
@@ -132,7 +133,7 @@ def build_router(app: ApprovalApp) -> APIRouter:
             if legacy is not None and user.has_any(*RECODERS, "auditor"):
                 return _legacy_view(legacy)
             if waiting is None or waiting.routed_by is not None:
-                raise HTTPException(404, NOT_FOUND)
+                raise Refused(404, NOT_FOUND, NOT_FOUND_NB)
             return {
                 "invoice_id": str(invoice_id),
                 "status": "unrouted",
@@ -145,7 +146,7 @@ def build_router(app: ApprovalApp) -> APIRouter:
         if supplier and not app.organisation(user.tenant).linked_to_supplier(
             user.user, case.invoice.seller_legal_id
         ):
-            raise HTTPException(404, NOT_FOUND)  # a supplier sees their own invoices only
+            raise Refused(404, NOT_FOUND, NOT_FOUND_NB)  # a supplier sees their own invoices only
         return _case_view(case, supplier=supplier)
 
     @router.post("/invoices/{invoice_id}/approve", response_model=None)
@@ -238,7 +239,11 @@ def build_router(app: ApprovalApp) -> APIRouter:
     async def substitute(user_id: str, body: SubstituteInput, user: CurrentUser) -> Any:
         require_roles(user, *RECODERS)
         if user.user != user_id and not user.has_any("finance-admin"):
-            raise HTTPException(403, f"only {user_id} or a finance admin may set the substitute")
+            raise Refused(
+                403,
+                f"only {user_id} or a finance admin may set the substitute",
+                f"Bare {user_id} eller en økonomiansvarlig kan velge stedfortreder.",
+            )
         try:
             org = await run_in_threadpool(
                 app.set_substitute,
@@ -285,7 +290,10 @@ def build_router(app: ApprovalApp) -> APIRouter:
     async def change(section: str, user: CurrentUser, body: Any = Body(...)) -> Any:  # noqa: B008
         require_roles(user, "finance-admin")
         if section.replace("-", "_") not in SECTIONS:
-            raise HTTPException(404, f"no section {section}: one of {', '.join(SECTIONS)}")
+            named = ", ".join(SECTIONS)
+            raise Refused(
+                404, f"no section {section}: one of {named}", f"Ingen del {section}: en av {named}."
+            )
         try:
             org = await run_in_threadpool(
                 app.change_organisation, user.tenant, section.replace("-", "_"), body, user.user
@@ -300,7 +308,13 @@ def build_router(app: ApprovalApp) -> APIRouter:
 
 
 def _org_refused(exc: OrganisationRefused) -> JSONResponse:
-    return JSONResponse({"detail": str(exc), "problems": exc.problems}, status_code=422)
+    return refusal(
+        422,
+        str(exc),
+        "; ".join(exc.problems_nb),
+        problems=exc.problems,
+        problems_nb=exc.problems_nb,
+    )
 
 
 def _org_view(org: Organisation, own: bool) -> dict[str, Any]:

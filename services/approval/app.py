@@ -35,6 +35,7 @@ from services.approval.organisation import (
     Organisation,
     OrganisationBook,
     OrganisationRefused,
+    Problem,
     Role,
     StepKind,
     SupplierContact,
@@ -149,7 +150,14 @@ class ApprovalApp(ServiceApplication):
                 book.clear_substitute(user_id, changed_by, meta)
                 return book.current()
             if valid_from is None or valid_to is None:
-                raise OrganisationRefused(["a substitute needs valid_from and valid_to"])
+                raise OrganisationRefused(
+                    [
+                        Problem(
+                            "a substitute needs valid_from and valid_to",
+                            "en stedfortreder trenger en periode (fra og til)",
+                        )
+                    ]
+                )
             return book.set_substitute(user_id, substitute, valid_from, valid_to, changed_by, meta)
 
         return self._on_book(tenant_id, attempt)

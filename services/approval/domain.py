@@ -16,11 +16,13 @@ ATTESTATION = "attestation"
 
 
 class ApprovalRefused(Exception):
-    """A decision the rules forbid; `status` tells the HTTP layer how to answer."""
+    """A decision the rules forbid, in English and bokmål; `status` tells the HTTP layer how to
+    answer."""
 
-    def __init__(self, reason: str, status: int = 403) -> None:
+    def __init__(self, reason: str, reason_nb: str, status: int = 403) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.reason_nb = reason_nb
         self.status = status
 
 
@@ -70,11 +72,19 @@ class ApprovalCase(Aggregate):
 
     def check_may_approve(self, user: str) -> None:
         if self.approved_by is not None:
-            raise ApprovalRefused("the invoice is already approved", status=409)
+            raise ApprovalRefused(
+                "the invoice is already approved", "fakturaen er allerede godkjent", status=409
+            )
         if user == self.registered_by:
-            raise ApprovalRefused("segregation of duties: you registered this invoice")
+            raise ApprovalRefused(
+                "segregation of duties: you registered this invoice",
+                "arbeidsdeling: du registrerte fakturaen selv",
+            )
         if user != self.assignee:
-            raise ApprovalRefused(f"the invoice is assigned to {self.assignee}, not to you")
+            raise ApprovalRefused(
+                f"the invoice is assigned to {self.assignee}, not to you",
+                f"fakturaen er tildelt {self.assignee}, ikke deg",
+            )
 
     def approve(self, user: str, at: datetime, meta: dict[str, str]) -> None:
         self.check_may_approve(user)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -165,12 +165,21 @@ class SupplierContact(BaseModel):
         return value
 
 
-class OrganisationRefused(ValueError):
-    """A change that would leave the organisation inconsistent; `problems` names each."""
+class Problem(NamedTuple):
+    """One thing wrong with the organisation, in English and bokmål."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    en: str
+    nb: str
+
+
+class OrganisationRefused(ValueError):
+    """A change that would leave the organisation inconsistent; `problems` names each (in
+    English), `problems_nb` the same in bokmål."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.en for p in problems))
+        self.problems = [p.en for p in problems]
+        self.problems_nb = [p.nb for p in problems]
 
 
 class Organisation(BaseModel):
@@ -294,65 +303,141 @@ class Organisation(BaseModel):
 
     def problems(self) -> list[str]:
         """What refers to something the organisation does not have, or contradicts itself."""
-        found: list[str] = []
+        return [found.en for found in self.findings()]
+
+    def findings(self) -> list[Problem]:
+        """The problems, each in English and bokmål."""
+        found: list[Problem] = []
         user_ids = [u.id for u in self.users]
         users = set(user_ids)
         groups = {g.id for g in self.groups}
         codes = [c.code for c in self.cost_centres]
-        found += [f"user {u} is listed twice" for u in _twice(user_ids)]
-        found += [f"cost centre {c} is listed twice" for c in _twice(codes)]
-        found += [f"{g} is both a user and a group" for g in sorted(users & groups)]
+        found += [
+            Problem(f"user {u} is listed twice", f"brukeren {u} står der to ganger")
+            for u in _twice(user_ids)
+        ]
+        found += [
+            Problem(f"cost centre {c} is listed twice", f"koststedet {c} står der to ganger")
+            for c in _twice(codes)
+        ]
+        found += [
+            Problem(f"{g} is both a user and a group", f"{g} er både en bruker og en gruppe")
+            for g in sorted(users & groups)
+        ]
         for user in self.users:
-            if user.manager is not None and user.manager not in users:
-                found.append(f"user {user.id}: manager {user.manager} is not a user")
-            if user.manager == user.id:
-                found.append(f"user {user.id} cannot be their own manager")
-            found += [
-                f"user {user.id}: supplier orgnr {o} must be 9 digits"
-                for o in user.supplier_orgnrs
-                if not (len(o) == 9 and o.isdigit())
-            ]
+            found += _user_problems(user, users)
         for group in self.groups:
             found += [
-                f"group {group.id}: member {m} is not a user"
+                Problem(
+                    f"group {group.id}: member {m} is not a user",
+                    f"gruppen {group.id}: medlemmet {m} er ikke en bruker",
+                )
                 for m in group.members
                 if m not in users
             ]
         for centre in self.cost_centres:
             if centre.owner is not None and centre.owner not in users:
-                found.append(f"cost centre {centre.code}: owner {centre.owner} is not a user")
+                found.append(
+                    Problem(
+                        f"cost centre {centre.code}: owner {centre.owner} is not a user",
+                        f"koststedet {centre.code}: eieren {centre.owner} er ikke en bruker",
+                    )
+                )
             if centre.parent is not None and centre.parent not in codes:
-                found.append(f"cost centre {centre.code}: parent {centre.parent} does not exist")
-        found += [f"cost centre {c} is its own ancestor" for c in self._cycles()]
+                found.append(
+                    Problem(
+                        f"cost centre {centre.code}: parent {centre.parent} does not exist",
+                        f"koststedet {centre.code}: overordnet {centre.parent} finnes ikke",
+                    )
+                )
+        found += [
+            Problem(f"cost centre {c} is its own ancestor", f"koststedet {c} ligger under seg selv")
+            for c in self._cycles()
+        ]
+        found += self._authority_problems(users, codes)
+        found += self._routing_problems(users | groups)
+        approver = self.second_level.approver
+        if approver is not None and approver not in users:
+            found.append(
+                Problem(
+                    f"second-level approver {approver} is not a user",
+                    f"godkjenneren på andre nivå, {approver}, er ikke en bruker",
+                )
+            )
+        for sub in self.substitutes:
+            found += _substitution_problems(sub, users)
+        return found
+
+    def _authority_problems(self, users: set[str], codes: list[str]) -> list[Problem]:
+        found = []
         for entry in self.authority:
             where = f"authority {entry.role.value} on {entry.cost_centre}"
+            hvor = f"fullmakt {entry.role.value} på {entry.cost_centre}"
             if entry.cost_centre != ANY and entry.cost_centre not in codes:
-                found.append(f"{where}: no cost centre {entry.cost_centre}")
+                found.append(
+                    Problem(
+                        f"{where}: no cost centre {entry.cost_centre}",
+                        f"{hvor}: koststedet {entry.cost_centre} finnes ikke",
+                    )
+                )
             if entry.user is not None and entry.user not in users:
-                found.append(f"{where}: {entry.user} is not a user")
+                found.append(
+                    Problem(
+                        f"{where}: {entry.user} is not a user",
+                        f"{hvor}: {entry.user} er ikke en bruker",
+                    )
+                )
             elif entry.user is not None and not self.has_role(entry.user, entry.role):
-                found.append(f"{where}: {entry.user} does not have the role {entry.role.value}")
+                found.append(
+                    Problem(
+                        f"{where}: {entry.user} does not have the role {entry.role.value}",
+                        f"{hvor}: {entry.user} har ikke rollen {entry.role.value}",
+                    )
+                )
         keys = [(a.role, a.cost_centre, a.user) for a in self.authority]
         found += [
-            f"authority {r.value} on {c} for {u or 'the role'} twice" for r, c, u in _twice(keys)
+            Problem(
+                f"authority {r.value} on {c} for {u or 'the role'} twice",
+                f"fullmakt {r.value} på {c} for {u or 'rollen'} står der to ganger",
+            )
+            for r, c, u in _twice(keys)
         ]
-        targets = users | groups
+        return found
+
+    def _routing_problems(self, targets: set[str]) -> list[Problem]:
+        found = []
         routing = self.routing
         for ref, target in routing.buyer_references.items():
             if target not in targets:
-                found.append(f"buyer reference {ref!r}: {target} is neither a user nor a group")
+                found.append(
+                    Problem(
+                        f"buyer reference {ref!r}: {target} is neither a user nor a group",
+                        f"kjøperreferansen {ref!r}: {target} er verken en bruker eller en gruppe",
+                    )
+                )
         for orgnr, target in routing.supplier_defaults.items():
             if not (len(orgnr) == 9 and orgnr.isdigit()):
-                found.append(f"supplier default {orgnr}: an orgnr has 9 digits")
+                found.append(
+                    Problem(
+                        f"supplier default {orgnr}: an orgnr has 9 digits",
+                        f"standard for leverandør {orgnr}: et organisasjonsnummer har 9 sifre",
+                    )
+                )
             if target not in targets:
-                found.append(f"supplier default {orgnr}: {target} is neither a user nor a group")
+                found.append(
+                    Problem(
+                        f"supplier default {orgnr}: {target} is neither a user nor a group",
+                        f"standard for leverandør {orgnr}: {target} er verken en bruker eller "
+                        "en gruppe",
+                    )
+                )
         if routing.ap_inbox is not None and routing.ap_inbox not in targets:
-            found.append(f"AP inbox {routing.ap_inbox} is neither a user nor a group")
-        approver = self.second_level.approver
-        if approver is not None and approver not in users:
-            found.append(f"second-level approver {approver} is not a user")
-        for sub in self.substitutes:
-            found += _substitution_problems(sub, users)
+            found.append(
+                Problem(
+                    f"AP inbox {routing.ap_inbox} is neither a user nor a group",
+                    f"fakturamottaket {routing.ap_inbox} er verken en bruker eller en gruppe",
+                )
+            )
         return found
 
     def _cycles(self) -> list[str]:
@@ -380,12 +465,53 @@ def _twice(items: Iterable[Any]) -> list[Any]:
     return twice
 
 
-def _substitution_problems(sub: Substitution, users: set[str]) -> list[str]:
-    found = [f"substitute: {u} is not a user" for u in (sub.user, sub.substitute) if u not in users]
+def _user_problems(user: User, users: set[str]) -> list[Problem]:
+    found = []
+    if user.manager is not None and user.manager not in users:
+        found.append(
+            Problem(
+                f"user {user.id}: manager {user.manager} is not a user",
+                f"brukeren {user.id}: lederen {user.manager} er ikke en bruker",
+            )
+        )
+    if user.manager == user.id:
+        found.append(
+            Problem(
+                f"user {user.id} cannot be their own manager",
+                f"brukeren {user.id} kan ikke være sin egen leder",
+            )
+        )
+    found += [
+        Problem(
+            f"user {user.id}: supplier orgnr {o} must be 9 digits",
+            f"brukeren {user.id}: leverandørens organisasjonsnummer {o} må ha 9 sifre",
+        )
+        for o in user.supplier_orgnrs
+        if not (len(o) == 9 and o.isdigit())
+    ]
+    return found
+
+
+def _substitution_problems(sub: Substitution, users: set[str]) -> list[Problem]:
+    found = [
+        Problem(f"substitute: {u} is not a user", f"stedfortreder: {u} er ikke en bruker")
+        for u in (sub.user, sub.substitute)
+        if u not in users
+    ]
     if sub.user == sub.substitute:
-        found.append(f"substitute: {sub.user} cannot stand in for themselves")
+        found.append(
+            Problem(
+                f"substitute: {sub.user} cannot stand in for themselves",
+                f"stedfortreder: {sub.user} kan ikke være sin egen stedfortreder",
+            )
+        )
     if sub.valid_to < sub.valid_from:
-        found.append(f"substitute for {sub.user}: the period ends before it starts")
+        found.append(
+            Problem(
+                f"substitute for {sub.user}: the period ends before it starts",
+                f"stedfortreder for {sub.user}: perioden slutter før den begynner",
+            )
+        )
     return found
 
 
@@ -426,8 +552,14 @@ class OrganisationBook(Aggregate):
     ) -> Organisation:
         """Checks the organisation as it would be, then records the change."""
         if section not in SECTIONS:
+            named = ", ".join(SECTIONS)
             raise OrganisationRefused(
-                [f"unknown section {section!r}: one of {', '.join(SECTIONS)}"]
+                [
+                    Problem(
+                        f"unknown section {section!r}: one of {named}",
+                        f"ukjent del {section!r}: en av {named}",
+                    )
+                ]
             )
         candidate = self._checked(self.sections | {section: value}, self.substitutes)
         stored = candidate.model_dump(mode="json")[section]
@@ -460,7 +592,12 @@ class OrganisationBook(Aggregate):
         current = self.current()
         if changed_by != user and not current.has_role(changed_by, Role.FINANCE_ADMIN):
             raise OrganisationRefused(
-                [f"only {user} or a finance admin may set {user}'s substitute"]
+                [
+                    Problem(
+                        f"only {user} or a finance admin may set {user}'s substitute",
+                        f"bare {user} eller en økonomiansvarlig kan velge stedfortreder for {user}",
+                    )
+                ]
             )
         sub = Substitution(
             user=user, substitute=substitute, valid_from=valid_from, valid_to=valid_to
@@ -485,7 +622,14 @@ class OrganisationBook(Aggregate):
     def clear_substitute(self, user: str, changed_by: str, meta: dict[str, str]) -> None:
         current = self.current()
         if changed_by != user and not current.has_role(changed_by, Role.FINANCE_ADMIN):
-            raise OrganisationRefused([f"only {user} or a finance admin may clear the substitute"])
+            raise OrganisationRefused(
+                [
+                    Problem(
+                        f"only {user} or a finance admin may clear the substitute",
+                        f"bare {user} eller en økonomiansvarlig kan fjerne stedfortrederen",
+                    )
+                ]
+            )
         self._substitute_cleared(user=user, changed_by=changed_by, meta=meta)
 
     class SubstituteCleared(Aggregate.Event):
@@ -507,12 +651,26 @@ class OrganisationBook(Aggregate):
         deciding so), or when the tenant has no organisation of its own yet (its fallback would
         be replaced by this one person)."""
         if "users" not in self.sections:
-            raise OrganisationRefused(["set up the organisation before inviting suppliers"])
+            raise OrganisationRefused(
+                [
+                    Problem(
+                        "set up the organisation before inviting suppliers",
+                        "sett opp organisasjonen før du inviterer leverandører",
+                    )
+                ]
+            )
         users = [User.model_validate(u) for u in self.sections["users"]]
         wanted = contact.email.strip().casefold()
         found = next((u for u in users if (u.email or "").strip().casefold() == wanted), None)
         if found is not None and found.roles != [Role.SUPPLIER_CONTACT]:
-            raise OrganisationRefused([f"{contact.email} belongs to {found.id}, not a supplier"])
+            raise OrganisationRefused(
+                [
+                    Problem(
+                        f"{contact.email} belongs to {found.id}, not a supplier",
+                        f"{contact.email} tilhører {found.id}, ikke en leverandør",
+                    )
+                ]
+            )
         before = found or User(id=wanted, roles=[Role.SUPPLIER_CONTACT], email=contact.email)
         after = before.model_copy(
             update={
@@ -535,8 +693,11 @@ class OrganisationBook(Aggregate):
         try:
             candidate = Organisation.model_validate(sections | {"substitutes": substitutes})
         except ValueError as exc:
-            raise OrganisationRefused([str(exc)]) from exc
-        problems = candidate.problems()
+            said = str(exc)
+            raise OrganisationRefused(
+                [Problem(said, f"organisasjonen er ikke gyldig: {said}")]
+            ) from exc
+        problems = candidate.findings()
         if problems:
             raise OrganisationRefused(problems)
         return candidate

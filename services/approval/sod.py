@@ -21,7 +21,7 @@ class Refusal(ApprovalRefused):
     422 for a missing or wrong input."""
 
     def __init__(self, code: str, reason_en: str, reason_nb: str, status: int = 403) -> None:
-        super().__init__(reason_en, status)
+        super().__init__(reason_en, reason_nb, status)
         self.code = code
         self.reason_en = reason_en
         self.reason_nb = reason_nb

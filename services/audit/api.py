@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 
 from fakturaportal.auth import ROLES, CurrentUser, require_roles
+from fakturaportal.http import Refused, RefusingRoute
 from services.audit.app import AuditApp
 from services.audit.domain import Entry, verify_chain
 
@@ -34,14 +35,14 @@ def history_item(entry: Entry) -> dict[str, Any]:
 
 
 def build_router(app: AuditApp) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", tags=["audit"])
+    router = APIRouter(prefix="/api/v1", tags=["audit"], route_class=RefusingRoute)
 
     @router.get("/invoices/{invoice_id}/history")
     def history(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
         require_roles(user, *READERS)
         trail = app.trail_for(user.tenant, invoice_id)
         if trail is None:
-            raise HTTPException(404, "invoice not found")
+            raise Refused(404, "invoice not found", "Fant ikke fakturaen.")
         problems = verify_chain(trail.entries)
         return {
             "invoice_id": str(invoice_id),

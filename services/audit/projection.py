@@ -12,11 +12,13 @@ identical rows.
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, cast
@@ -393,40 +395,167 @@ def read_status(settings: CommonSettings, tenant_id: str, invoice_id: str) -> di
     return cast(dict[str, Any], found[0]) if found else None
 
 
+# --- reading: keyset pages ------------------------------------------------------------------
+
+
+class BadCursor(ValueError):
+    """An `after` cursor that this projection did not give out."""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which rows of a tenant a list reads: a SQL condition on `invoice_status` and its values."""
+
+    sql: str = "TRUE"
+    params: tuple[Any, ...] = ()
+
+
+EVERY = Filter()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, newest first, and the cursor of the next page (None: the last)."""
+
+    rows: list[dict[str, Any]]
+    next: str | None
+    total: int | None = None
+
+
+def encode_cursor(updated_at: datetime, invoice_id: UUID) -> str:
+    """The position after a row, opaque to clients: its place in the order of the list."""
+    raw = f"{updated_at.isoformat()}|{invoice_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, _, key = raw.partition("|")
+        at = datetime.fromisoformat(moment)
+        if at.tzinfo is None:
+            raise ValueError("no zone")
+        return at, UUID(key)
+    except ValueError as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors too
+        raise BadCursor(cursor) from exc
+
+
+def page_statuses(
+    settings: CommonSettings,
+    tenant_id: str,
+    limit: int,
+    after: str | None = None,
+    where: Filter = EVERY,
+    count: bool = False,
+) -> Page:
+    """A page of the tenant's rows that `where` selects, newest change first (the projection's
+    order, `updated_at DESC, invoice_id`), starting after the row `after` names: keyset paging,
+    so a page costs the same however deep, and no row shows twice or goes missing while the
+    rows stand still. `count` adds how many rows the filter selects in all."""
+    limit = max(limit, 1)
+    sql = f"FROM invoice_status WHERE tenant_id = %s AND ({where.sql})"
+    params: list[Any] = [tenant_id, *where.params]
+    keyset = ""
+    if after:
+        at, key = decode_cursor(after)
+        keyset = " AND (updated_at < %s OR (updated_at = %s AND invoice_id > %s))"
+        params += [at, at, key]
+    query = (
+        f"SELECT data, updated_at, invoice_id {sql}{keyset} "
+        "ORDER BY updated_at DESC, invoice_id LIMIT %s"
+    )
+    with connect(settings, autocommit=True) as conn:
+        try:
+            found = conn.execute(query, (*params, limit + 1)).fetchall()
+            total = None
+            if count:
+                counted = conn.execute(f"SELECT count(*) {sql}", params[: 1 + len(where.params)])
+                total = int(cast(tuple[int], counted.fetchone())[0])
+        except errors.UndefinedTable:
+            return Page([], None, 0 if count else None)
+    rows = [cast(dict[str, Any], r[0]) for r in found[:limit]]
+    more = len(found) > limit
+    if not more:
+        return Page(rows, None, total)
+    _, updated_at, invoice_id = found[limit - 1]
+    return Page(rows, encode_cursor(cast(datetime, updated_at), cast(UUID, invoice_id)), total)
+
+
+def every_row(
+    settings: CommonSettings, tenant_id: str, where: Filter = EVERY, batch: int = BATCH_SIZE
+) -> Iterator[dict[str, Any]]:
+    """Every row `where` selects, read a page at a time (for aggregates over all of them)."""
+    after: str | None = None
+    while True:
+        page = page_statuses(settings, tenant_id, batch, after, where)
+        yield from page.rows
+        if page.next is None:
+            return
+        after = page.next
+
+
 def list_statuses(
     settings: CommonSettings, tenant_id: str, limit: int = 100
 ) -> list[dict[str, Any]]:
-    with connect(settings, autocommit=True) as conn:
-        try:
-            rows = conn.execute(
-                "SELECT data FROM invoice_status WHERE tenant_id = %s "
-                "ORDER BY updated_at DESC, invoice_id LIMIT %s",
-                (tenant_id, limit),
-            ).fetchall()
-        except errors.UndefinedTable:
-            return []
-    return [cast(dict[str, Any], r[0]) for r in rows]
+    return page_statuses(settings, tenant_id, limit).rows
 
 
 FINISHED = ("paid", "rejected")
 
 
+def changed_since(since: datetime) -> Filter:
+    """Changed since `since`, or still under way however old: what the finance cockpit counts."""
+    return Filter("updated_at >= %s OR status <> ALL(%s)", (since, list(FINISHED)))
+
+
 def list_statuses_since(
-    settings: CommonSettings, tenant_id: str, since: datetime, limit: int = 5000
+    settings: CommonSettings, tenant_id: str, since: datetime, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """The tenant's invoices changed since `since`, and those still under way however old,
-    newest first, at most `limit`: what the finance cockpit counts, bounded by its window."""
-    with connect(settings, autocommit=True) as conn:
-        try:
-            rows = conn.execute(
-                "SELECT data FROM invoice_status WHERE tenant_id = %s "
-                "AND (updated_at >= %s OR status <> ALL(%s)) "
-                "ORDER BY updated_at DESC, invoice_id LIMIT %s",
-                (tenant_id, since, list(FINISHED), limit),
-            ).fetchall()
-        except errors.UndefinedTable:
-            return []
-    return [cast(dict[str, Any], r[0]) for r in rows]
+    newest first: all of them, or the newest `limit`."""
+    if limit is not None:
+        return page_statuses(settings, tenant_id, limit, where=changed_since(since)).rows
+    return list(every_row(settings, tenant_id, changed_since(since)))
+
+
+def supplier_filter(orgnrs: Sequence[str], registered_by: str | None = None) -> Filter:
+    """One supplier's invoices: those whose seller orgnr is one of `orgnrs`, and those
+    `registered_by` sent that are not read yet (no seller orgnr so far)."""
+    return Filter(
+        "data->>'supplier_orgnr' = ANY(%s) OR (data->>'supplier_orgnr' IS NULL "
+        "AND data->>'registered_by' = %s)",
+        (list(orgnrs), registered_by),
+    )
+
+
+def with_status(*statuses: str) -> Filter:
+    return Filter("status = ANY(%s)", (list(statuses),))
+
+
+def unsure_capture(
+    terms: Sequence[str], always: Sequence[str], sure: float, settled: Sequence[str]
+) -> Filter:
+    """Not settled, and the capture was unsure of one of `terms` (below `sure`, or no number)
+    or missed one of the fields every invoice has (`always`): the AP desk's capture queue."""
+    return Filter(
+        "status <> ALL(%s) AND jsonb_typeof(data->'capture_confidence') = 'object' "
+        "AND data->'capture_confidence' <> '{}'::jsonb AND ("
+        "EXISTS (SELECT 1 FROM jsonb_each(data->'capture_confidence') AS c(term, sureness) "
+        "WHERE c.term = ANY(%s) AND (jsonb_typeof(c.sureness) <> 'number' "
+        "OR (c.sureness #>> '{}')::numeric < %s)) "
+        "OR NOT (data->'capture_confidence' ?& %s))",
+        (list(settled), list(terms), sure, list(always)),
+    )
+
+
+def coded_by_hand(recodable: Sequence[str]) -> Filter:
+    """Coded without a touchless suggestion and nobody has recoded it yet, while it still can
+    be: the AP desk's coding queue."""
+    return Filter(
+        "status = ANY(%s) AND data->'coding_touchless' = 'false'::jsonb "
+        "AND coalesce(data->>'recoded_by', '') = ''",
+        (list(recodable),),
+    )
 
 
 def list_supplier_statuses(
@@ -436,20 +565,9 @@ def list_supplier_statuses(
     registered_by: str | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """One supplier's invoices to the tenant, newest first: those whose seller orgnr is one of
-    `orgnrs`, and those `registered_by` sent that are not read yet (no seller orgnr so far)."""
-    with connect(settings, autocommit=True) as conn:
-        try:
-            rows = conn.execute(
-                "SELECT data FROM invoice_status WHERE tenant_id = %s AND ("
-                "data->>'supplier_orgnr' = ANY(%s) OR (data->>'supplier_orgnr' IS NULL "
-                "AND data->>'registered_by' = %s)) "
-                "ORDER BY updated_at DESC, invoice_id LIMIT %s",
-                (tenant_id, list(orgnrs), registered_by, limit),
-            ).fetchall()
-        except errors.UndefinedTable:
-            return []
-    return [cast(dict[str, Any], r[0]) for r in rows]
+    """One supplier's invoices to the tenant, newest first (see `supplier_filter`)."""
+    where = supplier_filter(orgnrs, registered_by)
+    return page_statuses(settings, tenant_id, limit, where=where).rows
 
 
 # --- the projector -------------------------------------------------------------------------

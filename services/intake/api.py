@@ -7,13 +7,13 @@ import re
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, File, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, File, Request, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from fakturaportal.auth import CurrentUser, Principal, require_roles
-from fakturaportal.http import read_limited
+from fakturaportal.http import Refused, RefusingRoute, read_limited
 from services.intake.app import CorrectionRefused, IntakeApp, Registration
 from services.intake.capture import XML, CaptureRefused, CaptureResult, capture_document
 from services.intake.config import IntakeSettings
@@ -24,6 +24,7 @@ from services.intake.preview import PreviewRefused, first_page_png
 from services.intake.sandbox import SandboxRefused, run_isolated
 from shared.schemas.events import Channel
 
+NOT_FOUND = ("invoice not found", "Fant ikke fakturaen.")
 UPLOADERS = ("accountant", "supplier", "finance-admin", "attestant", "budget-holder")
 HTTP_STATUS = {"FP-INTAKE-SIZE": 413, "FP-INTAKE-TYPE": 415}
 READERS = (
@@ -39,7 +40,7 @@ once the portal checks the link to the supplier (intake does not know the organi
 
 
 def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", tags=["intake"])
+    router = APIRouter(prefix="/api/v1", tags=["intake"], route_class=RefusingRoute)
 
     @router.post("/invoices", status_code=status.HTTP_201_CREATED)
     async def upload(
@@ -48,7 +49,10 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
     ) -> JSONResponse:
         require_roles(user, *UPLOADERS)
         if len(file) > settings.max_files_per_request:
-            raise HTTPException(413, f"at most {settings.max_files_per_request} files per request")
+            most = settings.max_files_per_request
+            raise Refused(
+                413, f"at most {most} files per request", f"Høyst {most} filer om gangen."
+            )
         # Check every file before registering any: a bad file in a batch changes nothing.
         checked = [await _checked(upload, settings) for upload in file]
         results: list[dict[str, Any]] = []
@@ -78,22 +82,23 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
         require_roles(user, "accountant", "finance-admin")
         term = term_of(body.field)
         if term is None:
-            raise HTTPException(
+            raise Refused(
                 422,
                 f"unknown field {body.field!r}: use a business term id "
                 "(BT-1) or a field name of `extract --json` (invoice_number)",
+                f"Ukjent felt {body.field!r}: bruk en forretningsterm (BT-1) eller et feltnavn "
+                "(invoice_number).",
             )
         try:
             corrected = await run_in_threadpool(
                 app.correct, user.tenant, invoice_id, term, body.value, user.user
             )
         except LookupError as exc:
-            raise HTTPException(404, "invoice not found") from exc
-        except (CorrectionRefused, CorrectionInvalid) as exc:
-            status = exc.status if isinstance(exc, CorrectionRefused) else 422
-            return JSONResponse(
-                {"detail": exc.reason, "reason_nb": exc.reason_nb}, status_code=status
-            )
+            raise Refused(404, *NOT_FOUND) from exc
+        except CorrectionRefused as exc:
+            raise Refused(exc.status, exc.reason, exc.reason_nb) from exc
+        except CorrectionInvalid as exc:
+            raise Refused(422, exc.reason, exc.reason_nb) from exc
         return {
             "invoice_id": str(invoice_id),
             "field": term,
@@ -112,7 +117,11 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
         data = await read_limited(request, settings.max_upload_bytes)
         result = await _capture(data, "body", settings)
         if result.media_type != XML:
-            raise HTTPException(415, "the Peppol webhook takes the UBL XML document as the body")
+            raise Refused(
+                415,
+                "the Peppol webhook takes the UBL XML document as the body",
+                "Peppol-mottaket tar UBL-dokumentet (XML) som innhold.",
+            )
         reg = await run_in_threadpool(
             app.register_document,
             tenant_id=user.tenant,
@@ -128,7 +137,7 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
         require_roles(user, *READERS)
         case = app.case_of(user.tenant, invoice_id)
         if case is None:
-            raise HTTPException(404, "invoice not found")
+            raise Refused(404, *NOT_FOUND)
         return case
 
     @router.get("/invoices/{invoice_id}/original")
@@ -170,9 +179,13 @@ def build_router(app: IntakeApp, settings: IntakeSettings) -> APIRouter:
                 run_isolated, first_page_png, data, case.document["media_type"]
             )
         except PreviewRefused as exc:
-            raise HTTPException(415, str(exc)) from exc
+            raise Refused(
+                415, str(exc), f"Ingen forhåndsvisning for denne filtypen: {exc}"
+            ) from exc
         except SandboxRefused as exc:
-            raise HTTPException(422, f"no preview: {exc}") from exc
+            raise Refused(
+                422, f"no preview: {exc}", f"Forhåndsvisningen kunne ikke lages: {exc}"
+            ) from exc
         # The original never changes (it is archived by its hash), so neither does its picture.
         return Response(
             png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"}
@@ -205,7 +218,12 @@ async def _capture(data: bytes, name: str, settings: IntakeSettings) -> CaptureR
     try:
         return await run_in_threadpool(capture_document, data, settings.max_upload_bytes)
     except CaptureRefused as exc:
-        raise HTTPException(HTTP_STATUS.get(exc.code, 422), f"{name}: {exc.reason}") from exc
+        raise Refused(
+            HTTP_STATUS.get(exc.code, 422),
+            f"{name}: {exc.reason}",
+            f"{name}: {exc.reason_nb}",
+            code=exc.code,
+        ) from exc
 
 
 async def _checked(
@@ -214,7 +232,8 @@ async def _checked(
     name = upload.filename or "file"
     data = await upload.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
-        raise HTTPException(413, f"{name}: larger than {settings.max_upload_bytes} bytes")
+        most = settings.max_upload_bytes
+        raise Refused(413, f"{name}: larger than {most} bytes", f"{name}: større enn {most} byte")
     return upload, data, await _capture(data, name, settings)
 
 

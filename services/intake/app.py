@@ -263,6 +263,8 @@ class IntakeApp(ServiceApplication):
 
 
 class CorrectionRefused(Exception):
+    """A correction intake will not take, in English and bokmål."""
+
     def __init__(self, reason: str, status: int, reason_nb: str) -> None:
         super().__init__(reason)
         self.reason = reason

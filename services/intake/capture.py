@@ -30,12 +30,14 @@ OCR_TIMEOUT_S = 120
 
 
 class CaptureRefused(ValueError):
-    """A document we will not capture; `code` is stable for machines, the message is for people."""
+    """A document we will not capture; `code` is stable for machines, the message is for people
+    (English; `reason_nb` in bokmål)."""
 
-    def __init__(self, code: str, reason: str) -> None:
+    def __init__(self, code: str, reason: str, reason_nb: str) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        self.reason_nb = reason_nb
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def sniff(data: bytes) -> str:
     raise CaptureRefused(
         "FP-INTAKE-TYPE",
         "unsupported document type: send EHF XML, PDF, or a JPEG/PNG photo or scan",
+        "filtypen støttes ikke: send EHF (XML), PDF eller et bilde (JPEG/PNG)",
     )
 
 
@@ -76,10 +79,12 @@ def capture_document(
     """Capture what can be captured now; images and scanned PDFs come back as needing OCR."""
     if len(data) > max_bytes:
         raise CaptureRefused(
-            "FP-INTAKE-SIZE", f"document is {len(data)} bytes; the limit is {max_bytes}"
+            "FP-INTAKE-SIZE",
+            f"document is {len(data)} bytes; the limit is {max_bytes}",
+            f"dokumentet er på {len(data)} byte; grensen er {max_bytes}",
         )
     if not data:
-        raise CaptureRefused("FP-INTAKE-EMPTY", "the document is empty")
+        raise CaptureRefused("FP-INTAKE-EMPTY", "the document is empty", "dokumentet er tomt")
     media_type = sniff(data)
     if media_type == XML:
         invoice, embedded = _capture_xml(data, max_bytes, CaptureSource.EHF)
@@ -101,10 +106,16 @@ def capture_scanned(
             ocr_document, data, media_type, timeout_s=OCR_TIMEOUT_S, memory_mb=1536
         )
     except (OcrRefused, SandboxRefused) as exc:
-        raise CaptureRefused("FP-INTAKE-OCR", f"the scan could not be read: {exc}") from exc
+        raise CaptureRefused(
+            "FP-INTAKE-OCR",
+            f"the scan could not be read: {exc}",
+            f"det skannede dokumentet kunne ikke leses: {exc}",
+        ) from exc
     if not any(page.words for page in pages):
         raise CaptureRefused(
-            "FP-INTAKE-NOTEXT", "no text found: this does not look like an invoice"
+            "FP-INTAKE-NOTEXT",
+            "no text found: this does not look like an invoice",
+            "fant ingen tekst: dette ser ikke ut som en faktura",
         )
     return _extract(pages, CaptureSource.OCR, hints), list(pages)
 
@@ -116,14 +127,16 @@ def _capture_xml(
     try:
         root = parse_untrusted(data, max_bytes)
     except UnsafeOrInvalidXml as exc:
-        raise CaptureRefused("FP-INTAKE-XML", str(exc)) from exc
+        raise CaptureRefused("FP-INTAKE-XML", str(exc), f"XML-filen kan ikke leses: {exc}") from exc
     if is_cii(root):
         return capture_cii(root, source), cii_embedded_documents(root)
     try:
         document_kind(root)
     except NotUblInvoice as exc:
         raise CaptureRefused(
-            "FP-INTAKE-XML", f"{exc}, nor a UN/CEFACT CrossIndustryInvoice (Factur-X/ZUGFeRD)"
+            "FP-INTAKE-XML",
+            f"{exc}, nor a UN/CEFACT CrossIndustryInvoice (Factur-X/ZUGFeRD)",
+            f"XML-filen er verken en EHF-faktura (UBL) eller en Factur-X/ZUGFeRD-faktura ({exc})",
         ) from exc
     return capture(root, source), ehf_embedded_documents(root)
 
@@ -147,7 +160,7 @@ def _capture_pdf(data: bytes, max_bytes: int, hints: SupplierHints | None) -> Ca
                 pass  # not an invoice we read (e.g. ZUGFeRD 1.0); the text layer decides
         pages = pdf_pages_isolated(data)
     except (PdfRefused, SandboxRefused) as exc:
-        raise CaptureRefused("FP-INTAKE-PDF", str(exc)) from exc
+        raise CaptureRefused("FP-INTAKE-PDF", str(exc), f"PDF-filen kan ikke leses: {exc}") from exc
     if not has_text_layer(pages):
         return CaptureResult(PDF, None)
     return CaptureResult(PDF, _extract(pages, CaptureSource.PDF_TEXT, hints), pages=pages)
@@ -163,5 +176,7 @@ def _extract(
         return extract_invoice(pages, source, hints)
     except Exception as exc:  # an extractor bug must not become a 500 or a lost document
         raise CaptureRefused(
-            "FP-INTAKE-EXTRACT", f"the extractor failed on this document ({type(exc).__name__})"
+            "FP-INTAKE-EXTRACT",
+            f"the extractor failed on this document ({type(exc).__name__})",
+            f"fakturaen kunne ikke tolkes ({type(exc).__name__})",
         ) from exc

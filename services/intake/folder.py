@@ -61,7 +61,11 @@ def _ready(path: Path, now: float) -> bool:
 def _take(app: IntakeApp, tenant: str, path: Path, max_bytes: int) -> FolderOutcome:
     try:
         if path.stat().st_size > max_bytes:
-            raise CaptureRefused("FP-INTAKE-SIZE", f"file is larger than {max_bytes} bytes")
+            raise CaptureRefused(
+                "FP-INTAKE-SIZE",
+                f"file is larger than {max_bytes} bytes",
+                f"filen er større enn {max_bytes} byte",
+            )
         data = path.read_bytes()
         result = capture_document(data, max_bytes)
         reg = app.register_document(

@@ -1,5 +1,8 @@
 """Payment API: the tenant's payment setup, the payment book, payment runs (proposal, four-eyes
-release, cancel), suppliers' early-payment offers and known accounts, and the bank's answers."""
+release, cancel), suppliers' early-payment offers and known accounts, and the bank's answers.
+
+Every refusal answers `{"detail": <English>, "reason_nb": <bokmål>}` (and `details` where the
+rules say more, e.g. what the checks held), see `fakturaportal.http`."""
 
 from __future__ import annotations
 
@@ -8,11 +11,12 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, HTTPException, Request, status
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Body, Request, status
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from fakturaportal.auth import CurrentUser, Principal, require_roles
+from fakturaportal.http import Refused, RefusingRoute
 from services.payment.app import PaymentApp, RunNotFoundError
 from services.payment.bankfiles import BankFileError
 from services.payment.domain import PaymentRefusedError, PaymentRun
@@ -86,15 +90,20 @@ class Resolve(BaseModel):
     note: str = Field(min_length=3, max_length=1000)
 
 
-def refused(exc: PaymentRefusedError) -> JSONResponse:
-    body: dict[str, Any] = {"detail": exc.reason}
-    if exc.details is not None:
-        body["details"] = exc.details
-    return JSONResponse(body, status_code=exc.status)
+RUN_NOT_FOUND = ("no payment run with that id", "Fant ikke noe betalingsforslag med den id-en.")
+NOT_YOURS = (
+    "no invoice of yours open for payment",
+    "Ingen faktura fra deg med den id-en er åpen for betaling.",
+)
+
+
+def refused(exc: PaymentRefusedError) -> Refused:
+    """The rules' refusal as the HTTP answer, in both languages."""
+    return Refused(exc.status, exc.reason, exc.reason_nb, details=exc.details)
 
 
 def build_router(app: PaymentApp) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", tags=["payment"])
+    router = APIRouter(prefix="/api/v1", tags=["payment"], route_class=RefusingRoute)
     add_setup_routes(router, app)
     add_run_routes(router, app)
     add_book_routes(router, app)
@@ -118,11 +127,12 @@ def add_setup_routes(router: APIRouter, app: PaymentApp) -> None:
             reasons = [
                 f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
             ]
-            raise HTTPException(422, "; ".join(reasons)) from exc
+            said = "; ".join(reasons)
+            raise Refused(422, said, f"Betalingsoppsettet er ikke gyldig: {said}") from exc
         try:
             saved = app.change_setup(user.tenant, setup, user.user)
         except PaymentRefusedError as exc:
-            raise HTTPException(exc.status, exc.reason) from exc
+            raise refused(exc) from exc
         return saved.model_dump(mode="json")
 
     @router.get("/payment/settings/history")
@@ -141,7 +151,7 @@ def add_run_routes(router: APIRouter, app: PaymentApp) -> None:
                 user.tenant, user.user, body.horizon or body.due_until, body.debtor_account
             )
         except PaymentRefusedError as exc:
-            return refused(exc)
+            raise refused(exc) from exc
         return run_view(run)
 
     @router.get("/payment-runs")
@@ -160,7 +170,9 @@ def add_run_routes(router: APIRouter, app: PaymentApp) -> None:
         run = app.run_for(user.tenant, run_id)
         record = next((f for f in run.files if f["file_name"] == file_name), None) if run else None
         if record is None:
-            raise HTTPException(404, "no such file in that payment run")
+            raise Refused(
+                404, "no such file in that payment run", "Betalingsforslaget har ingen slik fil."
+            )
         return Response(
             str(record["content"]).encode("utf-8"),
             media_type="application/xml",
@@ -175,7 +187,7 @@ def add_run_routes(router: APIRouter, app: PaymentApp) -> None:
         require_roles(user, *READERS)
         run = app.run_for(user.tenant, run_id)
         if run is None:
-            raise HTTPException(404, "no payment run with that id")
+            raise Refused(404, *RUN_NOT_FOUND)
         return run_view(run)
 
     @router.post("/payment-runs/{run_id}/approve", response_model=None)
@@ -193,11 +205,15 @@ def _act(action: Any) -> Any:
     try:
         run: PaymentRun = action()
     except RunNotFoundError as exc:
-        raise HTTPException(404, "no payment run with that id") from exc
+        raise Refused(404, *RUN_NOT_FOUND) from exc
     except PaymentRefusedError as exc:
-        return refused(exc)
+        raise refused(exc) from exc
     except PaymentFileError as exc:
-        raise HTTPException(500, f"the payment file could not be made: {exc}") from exc
+        raise Refused(
+            500,
+            f"the payment file could not be made: {exc}",
+            f"Betalingsfilen kunne ikke lages: {exc}",
+        ) from exc
     return run_view(run)
 
 
@@ -207,7 +223,7 @@ def add_book_routes(router: APIRouter, app: PaymentApp) -> None:
         """The payment book: `open` (with the planned execution date) or `held`."""
         require_roles(user, *READERS)
         if status not in ("open", "held"):
-            raise HTTPException(422, "status is open or held")
+            raise Refused(422, "status is open or held", "status er open eller held")
         return {"status": status, "items": item_views(app, user.tenant, status)}
 
     @router.get("/payment/items/{invoice_id}")
@@ -218,14 +234,18 @@ def add_book_routes(router: APIRouter, app: PaymentApp) -> None:
             require_roles(user, "supplier")
             found = app.item_of(user.tenant, str(invoice_id))
             if found is None or not _supplies(user, found.supplier_id):
-                raise HTTPException(404, "no invoice of yours open for payment")
+                raise Refused(404, *NOT_YOURS)
             views = item_views(app, user.tenant, "open")
             return next(v for v in views if v["invoice_id"] == str(invoice_id)) | {"status": "open"}
         for kind in ("open", "held"):
             for view in item_views(app, user.tenant, kind):
                 if view["invoice_id"] == str(invoice_id):
                     return view | {"status": kind}
-        raise HTTPException(404, "the invoice is not open or held for payment")
+        raise Refused(
+            404,
+            "the invoice is not open or held for payment",
+            "Fakturaen er verken åpen for betaling eller holdt tilbake.",
+        )
 
     @router.post("/invoices/{invoice_id}/early-payment")
     def early_payment(
@@ -236,11 +256,11 @@ def add_book_routes(router: APIRouter, app: PaymentApp) -> None:
         require_roles(user, "supplier")
         found = app.item_of(user.tenant, str(invoice_id))
         if found is None or not _supplies(user, found.supplier_id):
-            raise HTTPException(404, "no invoice of yours open for payment")
+            raise Refused(404, *NOT_YOURS)
         try:
             app.accept_offer(user.tenant, str(invoice_id), body.offer(), user.user)
         except PaymentRefusedError as exc:
-            raise HTTPException(exc.status, exc.reason) from exc
+            raise refused(exc) from exc
         setup = app.setup_for(user.tenant)
         regular = execution_date(found.due_date, app.clock(), setup.schedule())
         return {
@@ -263,7 +283,7 @@ def add_book_routes(router: APIRouter, app: PaymentApp) -> None:
         try:
             app.confirm_account(user.tenant, orgnr, body.account, user.user, body.note)
         except PaymentRefusedError as exc:
-            raise HTTPException(exc.status, exc.reason) from exc
+            raise refused(exc) from exc
         return {"supplier": orgnr, "accounts": app.accounts(user.tenant).known.get(orgnr, [])}
 
 
@@ -281,9 +301,9 @@ def add_bank_file_routes(router: APIRouter, app: PaymentApp) -> None:
         try:
             counts = app.import_bank_file(user.tenant, content, name, user.user)
         except BankFileError as exc:
-            raise HTTPException(422, str(exc)) from exc
+            raise Refused(422, str(exc), exc.reason_nb) from exc
         except PaymentRefusedError as exc:
-            raise HTTPException(exc.status, exc.reason) from exc
+            raise refused(exc) from exc
         return {"file_name": name} | counts
 
     @router.get("/bank-files/unmatched")
@@ -298,19 +318,23 @@ def add_bank_file_routes(router: APIRouter, app: PaymentApp) -> None:
         try:
             return app.resolve_unmatched(user.tenant, key, body.note, user.user)
         except PaymentRefusedError as exc:
-            raise HTTPException(exc.status, exc.reason) from exc
+            raise refused(exc) from exc
 
 
 async def _read_upload(request: Request, max_bytes: int) -> tuple[str, bytes]:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise HTTPException(413, f"a bank file may be at most {max_bytes} bytes")
+        raise too_large(max_bytes)
     kind = request.headers.get("content-type", "")
     if kind.startswith("multipart/form-data"):
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise HTTPException(422, "the multipart form needs the bank file as `file`")
+            raise Refused(
+                422,
+                "the multipart form needs the bank file as `file`",
+                "Skjemaet må ha bankfilen i feltet «file».",
+            )
         content = await upload.read(max_bytes + 1)
         name = upload.filename or "bank-file.xml"
     else:
@@ -321,7 +345,19 @@ async def _read_upload(request: Request, max_bytes: int) -> tuple[str, bytes]:
                 break
         name = request.headers.get("x-file-name") or "bank-file.xml"
     if len(content) > max_bytes:
-        raise HTTPException(413, f"a bank file may be at most {max_bytes} bytes")
+        raise too_large(max_bytes)
     if not content:
-        raise HTTPException(422, "empty request: send the bank file as the body")
+        raise Refused(
+            422,
+            "empty request: send the bank file as the body",
+            "Tom forespørsel: send bankfilen som innhold.",
+        )
     return name, content
+
+
+def too_large(max_bytes: int) -> Refused:
+    return Refused(
+        413,
+        f"a bank file may be at most {max_bytes} bytes",
+        f"En bankfil kan være på høyst {max_bytes} byte.",
+    )

@@ -55,6 +55,12 @@ RETRIES = 5
 Data = dict[str, Any]
 
 
+RUN_CHANGED_NB = "Betalingsforslaget ble endret i mellomtiden; prøv igjen."
+BOOK_CHANGED_NB = "Betalingsboken ble endret i mellomtiden; prøv igjen."
+ACCOUNTS_CHANGED_NB = "Leverandørens kontoer ble endret i mellomtiden; prøv igjen."
+LEDGER_CHANGED_NB = "Bankavstemmingen ble endret i mellomtiden; prøv igjen."
+
+
 class RunNotFoundError(LookupError):
     pass
 
@@ -139,7 +145,11 @@ class PaymentApp(ServiceApplication):
                 return setup
             except IntegrityError:
                 continue
-        raise PaymentRefusedError("the payment setup changed meanwhile; try again", status=409)
+        raise PaymentRefusedError(
+            "the payment setup changed meanwhile; try again",
+            "Betalingsoppsettet ble endret i mellomtiden; prøv igjen.",
+            status=409,
+        )
 
     def setup_history(self, tenant_id: str) -> list[Data]:
         return self.changes(setup_id(tenant_id), "Changed", "changed_by", "settings")
@@ -163,13 +173,13 @@ class PaymentApp(ServiceApplication):
             raise RunNotFoundError(run_id)
         return run
 
-    def _retry(self, action: Callable[[], Any], conflict: str) -> Any:
+    def _retry(self, action: Callable[[], Any], conflict: str, conflict_nb: str) -> Any:
         for _ in range(RETRIES):
             try:
                 return action()
             except IntegrityError:
                 continue
-        raise PaymentRefusedError(conflict, status=409)
+        raise PaymentRefusedError(conflict, conflict_nb, status=409)
 
     # --- proposal, cancel, release --------------------------------------------------------------
 
@@ -180,7 +190,11 @@ class PaymentApp(ServiceApplication):
         if debtor_account is not None and debtor_account not in {
             a.id for a in setup.debtor_accounts
         }:
-            raise PaymentRefusedError(f"no debtor account {debtor_account!r}", status=422)
+            raise PaymentRefusedError(
+                f"no debtor account {debtor_account!r}",
+                f"Det finnes ingen belastningskonto {debtor_account!r}.",
+                status=422,
+            )
         now = self.clock()
         until = horizon or now.date() + timedelta(days=setup.horizon_days)
 
@@ -198,6 +212,8 @@ class PaymentApp(ServiceApplication):
             if not plan.payments:
                 raise PaymentRefusedError(
                     f"nothing to pay: no payment may be made for what is due until {until}",
+                    f"Ingenting å betale: ingen betaling kan gjøres for det som forfaller til og "
+                    f"med {until:%d.%m.%Y}.",
                     status=422,
                     details=plan.view(),
                 )
@@ -220,7 +236,14 @@ class PaymentApp(ServiceApplication):
             self.save(run, book)
             return run
 
-        return cast(PaymentRun, self._retry(attempt, "the payment book kept changing; try again"))
+        return cast(
+            PaymentRun,
+            self._retry(
+                attempt,
+                "the payment book kept changing; try again",
+                BOOK_CHANGED_NB,
+            ),
+        )
 
     def cancel(self, tenant_id: str, run_id: UUID, user: str) -> PaymentRun:
         def attempt() -> PaymentRun:
@@ -233,7 +256,9 @@ class PaymentApp(ServiceApplication):
             self.save(run, book)
             return run
 
-        return cast(PaymentRun, self._retry(attempt, "the payment run changed; try again"))
+        return cast(
+            PaymentRun, self._retry(attempt, "the payment run changed; try again", RUN_CHANGED_NB)
+        )
 
     def approve(self, tenant_id: str, run_id: UUID, user: str) -> PaymentRun:
         def attempt() -> PaymentRun:
@@ -243,6 +268,7 @@ class PaymentApp(ServiceApplication):
             if stops:
                 raise PaymentRefusedError(
                     "the checks stop payments of this run; cancel it and propose again",
+                    "Kontrollene stopper betalinger i forslaget; kanseller det og lag et nytt.",
                     status=409,
                     details=[
                         {"invoice_id": r.invoice_id, "findings": [f.__dict__ for f in r.findings]}
@@ -266,7 +292,9 @@ class PaymentApp(ServiceApplication):
             self.save(run, ledger)
             return run
 
-        return cast(PaymentRun, self._retry(attempt, "the payment run changed; try again"))
+        return cast(
+            PaymentRun, self._retry(attempt, "the payment run changed; try again", RUN_CHANGED_NB)
+        )
 
     def deliver(self, run: PaymentRun) -> list[str]:
         """Hand the recorded files to the bank channel, byte for byte as recorded."""
@@ -301,7 +329,7 @@ class PaymentApp(ServiceApplication):
             book.accept_offer(invoice_id, offer, user, new_meta(tenant_id, invoice_id))
             self.save(book)
 
-        self._retry(attempt, "the payment book kept changing; try again")
+        self._retry(attempt, "the payment book kept changing; try again", BOOK_CHANGED_NB)
 
     def confirm_account(
         self, tenant_id: str, supplier_id: str, account: str, user: str, note: str
@@ -314,7 +342,10 @@ class PaymentApp(ServiceApplication):
                 self.save(accounts)
             return changed
 
-        return cast(bool, self._retry(attempt, "the supplier's accounts changed; try again"))
+        return cast(
+            bool,
+            self._retry(attempt, "the supplier's accounts changed; try again", ACCOUNTS_CHANGED_NB),
+        )
 
     # --- the bank's answers ---------------------------------------------------------------------
 
@@ -343,7 +374,10 @@ class PaymentApp(ServiceApplication):
                 counts[outcome.kind] += 1
             return counts
 
-        return cast(dict[str, int], self._retry(attempt, "the payment ledger kept changing"))
+        return cast(
+            dict[str, int],
+            self._retry(attempt, "the payment ledger kept changing", LEDGER_CHANGED_NB),
+        )
 
     def _settle(
         self, ledger: PaymentLedger, accounts: SupplierAccounts, outcomes: list[Data], meta: Data
@@ -381,7 +415,9 @@ class PaymentApp(ServiceApplication):
             self.save(ledger)
             return ledger.unmatched[key]
 
-        return cast(Data, self._retry(attempt, "the payment ledger kept changing"))
+        return cast(
+            Data, self._retry(attempt, "the payment ledger kept changing", LEDGER_CHANGED_NB)
+        )
 
 
 def _sent(payment: Data) -> Data:

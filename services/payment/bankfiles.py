@@ -95,7 +95,12 @@ REASONS: dict[str, tuple[str, str]] = {
 
 
 class BankFileError(ValueError):
-    """A bank file that cannot be read as what it claims to be; the message names the file."""
+    """A bank file that cannot be read as what it claims to be; the message names the file,
+    `reason_nb` says the same in bokmål (the parser's own words stay as they are)."""
+
+    def __init__(self, reason: str, reason_nb: str) -> None:
+        super().__init__(reason)
+        self.reason_nb = reason_nb
 
 
 @dataclass(frozen=True)
@@ -169,16 +174,22 @@ def read_bank_file(
     try:
         root = parse_untrusted(content, max_bytes=max_bytes)
     except UnsafeOrInvalidXml as exc:
-        raise BankFileError(f"{file_name}: {exc}") from exc
+        raise BankFileError(
+            f"{file_name}: {exc}", f"{file_name} kan ikke leses som XML: {exc}"
+        ) from exc
     namespace = schemas.namespace_of(root)
     if namespace not in (*STATUS_MESSAGES, *DEBIT_MESSAGES):
         raise BankFileError(
-            f"{file_name}: not a pain.002.001.03 or camt.054.001.02/.08 document (root {root.tag})"
+            f"{file_name}: not a pain.002.001.03 or camt.054.001.02/.08 document (root {root.tag})",
+            f"{file_name} er verken en pain.002.001.03- eller en camt.054.001.02/.08-fil "
+            f"(rotelement {root.tag})",
         )
     error = schemas.first_error(namespace, root)
     if error is not None:
+        name = schemas.message_name(namespace)
         raise BankFileError(
-            f"{file_name}: not a valid {schemas.message_name(namespace)} document: {error}"
+            f"{file_name}: not a valid {name} document: {error}",
+            f"{file_name} er ikke en gyldig {name}-fil: {error}",
         )
     reader = _Reader(namespace)
     if namespace in STATUS_MESSAGES:

@@ -36,16 +36,24 @@ CANCELLED = "cancelled"
 RUNS_KEPT = 200
 """How many recent runs a tenant's book lists."""
 
+RUN_STATUS_NB = {
+    PROPOSED: "foreslått",
+    RELEASED: "frigitt",
+    SENT: "sendt",
+    CANCELLED: "kansellert",
+}
 Meta = dict[str, str]
 Data = dict[str, Any]
 
 
 class PaymentRefusedError(Exception):
-    """A request the rules forbid; `status` tells the HTTP layer how to answer."""
+    """A request the rules forbid, in English and bokmål; `status` tells the HTTP layer how to
+    answer (as `fakturaportal.http.Refused`)."""
 
-    def __init__(self, reason: str, status: int = 403, details: Any = None) -> None:
+    def __init__(self, reason: str, reason_nb: str, status: int = 403, details: Any = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.reason_nb = reason_nb
         self.status = status
         self.details = details
 
@@ -252,7 +260,11 @@ class PaymentBook(Aggregate):
 
     def accept_offer(self, invoice_id: str, offer: Data, accepted_by: str, meta: Meta) -> None:
         if invoice_id not in self.open:
-            raise PaymentRefusedError("the invoice is not open for payment", status=409)
+            raise PaymentRefusedError(
+                "the invoice is not open for payment",
+                "fakturaen er ikke åpen for betaling",
+                status=409,
+            )
         self._offer_accepted(invoice_id=invoice_id, offer=offer, accepted_by=accepted_by, meta=meta)
 
     @event("OfferAccepted")
@@ -271,7 +283,9 @@ class PaymentBook(Aggregate):
         taken = [i for i in [*invoice_ids, *(credits or {})] if i not in self.open]
         if taken or not invoice_ids:
             raise PaymentRefusedError(
-                f"not open for payment: {', '.join(taken) or 'no items'}", status=409
+                f"not open for payment: {', '.join(taken) or 'no items'}",
+                f"ikke åpen for betaling: {', '.join(taken) or 'ingen poster'}",
+                status=409,
             )
         self._taken(run_id=str(run_id), invoice_ids=invoice_ids, meta=meta, credits=credits or {})
 
@@ -377,18 +391,28 @@ class PaymentRun(Aggregate):
 
     def check_may_release(self, user: str) -> None:
         if self.status in (RELEASED, SENT):
-            raise PaymentRefusedError("the payment run is already approved and sent", status=409)
+            raise PaymentRefusedError(
+                "the payment run is already approved and sent",
+                "Betalingsforslaget er allerede frigitt og sendt.",
+                status=409,
+            )
         if self.status == CANCELLED:
-            raise PaymentRefusedError("the payment run was cancelled", status=409)
+            raise PaymentRefusedError(
+                "the payment run was cancelled", "Betalingsforslaget er kansellert.", status=409
+            )
         if user == self.proposed_by:
             raise PaymentRefusedError(
-                "four eyes: the user who proposed a payment run may not approve it"
+                "four eyes: the user who proposed a payment run may not approve it",
+                "Den som foreslo betalingsforslaget kan ikke frigi det (fire øyne).",
             )
 
     def cancel(self, user: str, at: datetime, meta: Meta) -> None:
         if self.status != PROPOSED:
             raise PaymentRefusedError(
-                f"only a proposed run can be cancelled; this one is {self.status}", status=409
+                f"only a proposed run can be cancelled; this one is {self.status}",
+                f"Bare et foreslått betalingsforslag kan kanselleres; dette er "
+                f"{RUN_STATUS_NB.get(self.status, self.status)}.",
+                status=409,
             )
         self._cancelled(cancelled_by=user, cancelled_at=at.isoformat(), meta=meta)
 

@@ -157,9 +157,17 @@ class PaymentLedger(Aggregate):
     def resolve(self, key: str, note: str, resolved_by: str, meta: Meta) -> None:
         found = self.unmatched.get(key)
         if found is None:
-            raise PaymentRefusedError("no unmatched bank record with that key", status=404)
+            raise PaymentRefusedError(
+                "no unmatched bank record with that key",
+                "Fant ingen uavstemt bankpost med den nøkkelen.",
+                status=404,
+            )
         if found["resolved_by"] is not None:
-            raise PaymentRefusedError("the bank record is already resolved", status=409)
+            raise PaymentRefusedError(
+                "the bank record is already resolved",
+                "Bankposten er allerede avklart.",
+                status=409,
+            )
         self._resolved(key=key, note=note, resolved_by=resolved_by, meta=meta)
 
     @event("UnmatchedResolved")

@@ -93,7 +93,10 @@ class BankWorker(LogFollower):
         try:
             data = path.read_bytes()
             if len(data) > self.payment.payment.max_bank_file_bytes:
-                raise BankFileError(f"{path.name}: larger than the allowed bank file size")
+                raise BankFileError(
+                    f"{path.name}: larger than the allowed bank file size",
+                    f"{path.name} er større enn en bankfil kan være",
+                )
             counts = self.payment.import_bank_file(tenant, data, path.name, f"bank-inbox:{tenant}")
         except BankFileError as exc:
             _move(path, path.parent / "failed" / path.name)

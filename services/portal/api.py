@@ -5,29 +5,42 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from fakturaportal.auth import CurrentUser
+from fakturaportal.http import Refused, RefusingRoute
 from fakturaportal.settings import CommonSettings
-from services.audit.projection import list_statuses, read_status
+from services.audit.projection import BadCursor, page_statuses, read_status
 from services.portal.config import PortalSettings
 from services.portal.proxy import ServiceProxy
 
 
 def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(route_class=RefusingRoute)
     proxy = ServiceProxy(portal.portal_max_body_bytes)
 
     @router.get("/api/v1/invoices/{invoice_id}", tags=["invoices"])
     def get_invoice(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
         row = read_status(settings, user.tenant, str(invoice_id))
         if row is None:
-            raise HTTPException(404, "invoice not found")
+            raise Refused(404, "invoice not found", "Fant ikke fakturaen.")
         return row
 
     @router.get("/api/v1/invoices", tags=["invoices"])
-    def list_invoices(user: CurrentUser, limit: int = 100) -> dict[str, Any]:
-        return {"invoices": list_statuses(settings, user.tenant, min(max(limit, 1), 500))}
+    def list_invoices(
+        user: CurrentUser, limit: int = 100, after: str | None = None
+    ) -> dict[str, Any]:
+        """The tenant's invoices, last changed first, `limit` (1-500) a page; `next` is the
+        cursor to pass as `after` for the page after this one (null on the last page)."""
+        try:
+            page = page_statuses(settings, user.tenant, min(max(limit, 1), 500), after or None)
+        except BadCursor as exc:
+            raise Refused(
+                422,
+                "`after` is not a cursor this list gave out",
+                "«after» er ikke en peker fra denne listen.",
+            ) from exc
+        return {"invoices": page.rows, "next": page.next}
 
     @router.post("/api/v1/invoices", tags=["invoices"])
     async def upload(request: Request) -> Response:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any, cast
 from uuid import UUID
 
-from fastapi import APIRouter, Body, HTTPException
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, ValidationError
 
 from fakturaportal.auth import CurrentUser, require_roles
-from services.posting.app import PostingApp
+from fakturaportal.http import Refused, RefusingRoute
+from services.posting.app import ExportRefused, PostingApp
 from services.posting.domain import PostingCase
 from services.posting.setup import (
     Account,
@@ -32,7 +33,7 @@ SECTIONS: dict[str, tuple[Any, tuple[str, ...]]] = {
 
 
 def build_router(app: PostingApp) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", tags=["posting"])
+    router = APIRouter(prefix="/api/v1", tags=["posting"], route_class=RefusingRoute)
 
     @router.get("/coding/setup")
     def get_setup(user: CurrentUser) -> dict[str, Any]:
@@ -50,14 +51,19 @@ def build_router(app: PostingApp) -> APIRouter:
     ) -> dict[str, Any]:
         """Replaces one section (chart, dimensions, rules, settings); the change is an event."""
         if section not in SECTIONS:
-            raise HTTPException(404, f"no section {section!r}; one of {', '.join(SECTIONS)}")
+            named = ", ".join(SECTIONS)
+            raise Refused(
+                404,
+                f"no section {section!r}; one of {named}",
+                f"Ingen del {section!r}; en av {named}.",
+            )
         model, writers = SECTIONS[section]
         require_roles(user, *writers)
         value = _validated(model, body, section)
         try:
             setup = app.change_setup(user.tenant, section, value, user.user)
         except SetupRefused as exc:
-            raise HTTPException(422, str(exc)) from exc
+            raise Refused(422, str(exc), exc.reason_nb) from exc
         dumped: dict[str, Any] = setup.model_dump(mode="json")
         return {section: dumped[section]}
 
@@ -66,7 +72,7 @@ def build_router(app: PostingApp) -> APIRouter:
         require_roles(user, *READERS)
         case = cast(PostingCase | None, app.get_or_none(invoice_id))
         if case is None or case.tenant_id != user.tenant:
-            raise HTTPException(404, "no coding for that invoice")
+            raise Refused(404, "no coding for that invoice", "Fakturaen har ingen kontering.")
         first: Any = next(iter(app.repository.event_store.get(invoice_id, limit=1)))
         return {
             "invoice_id": str(invoice_id),
@@ -87,9 +93,9 @@ def build_router(app: PostingApp) -> APIRouter:
         try:
             case = app.request_export(user.tenant, invoice_id, user.user)
         except LookupError as exc:
-            raise HTTPException(404, str(exc)) from exc
-        except ValueError as exc:
-            raise HTTPException(409, str(exc)) from exc
+            raise Refused(404, str(exc), "Fakturaen har ikke noe bilag.") from exc
+        except ExportRefused as exc:
+            raise Refused(409, str(exc), exc.reason_nb) from exc
         return {
             "invoice_id": str(invoice_id),
             "voucher_number": case.voucher_number,
@@ -105,10 +111,12 @@ def _validated(model: Any, body: Any, section: str) -> Any:
             return model.model_validate(body).model_dump(mode="json")
         item = model.__args__[0]
         if not isinstance(body, list):
-            raise HTTPException(422, f"{section}: expected a list")
+            raise Refused(422, f"{section}: expected a list", f"{section}: forventet en liste")
         return [item.model_validate(x).model_dump(mode="json") for x in body]
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or section}: {e['msg']}" for e in exc.errors()
         )
-        raise HTTPException(422, f"{section}: {problems}") from exc
+        raise Refused(
+            422, f"{section}: {problems}", f"{section} er ikke gyldig: {problems}"
+        ) from exc

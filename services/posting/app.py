@@ -67,6 +67,18 @@ def no_model(tenant_id: str, invoice: CanonicalInvoice) -> list[Prediction | Non
     return []
 
 
+EXPORT_NB = {"none": "ikke laget", "pending": "på vei", "delivered": "levert"}
+"""A voucher's export state as the refusal names it in bokmål."""
+
+
+class ExportRefused(ValueError):
+    """Another export try for a voucher that did not fail; `reason_nb` in bokmål."""
+
+    def __init__(self, reason: str, reason_nb: str) -> None:
+        super().__init__(reason)
+        self.reason_nb = reason_nb
+
+
 class PostingApp(ServiceApplication):
     name = "posting"
 
@@ -195,7 +207,11 @@ class PostingApp(ServiceApplication):
         if case is None or case.tenant_id != tenant_id or case.voucher is None:
             raise LookupError("no voucher for that invoice")
         if case.export != "failed":
-            raise ValueError(f"the voucher is {case.export}, not failed")
+            raise ExportRefused(
+                f"the voucher is {case.export}, not failed",
+                f"bilaget er {EXPORT_NB.get(case.export, case.export)}, ikke avvist av "
+                "regnskapssystemet",
+            )
         case.request_export(requested_by=user, meta=new_meta(tenant_id, str(invoice_id)))
         self.save(case)
         return case

@@ -153,7 +153,12 @@ class ExportSettings(BaseModel):
 
 
 class SetupRefused(ValueError):
-    """A change that would leave the setup inconsistent, e.g. a rule to an unknown account."""
+    """A change that would leave the setup inconsistent, e.g. a rule to an unknown account;
+    the message in English, `reason_nb` in bokmål."""
+
+    def __init__(self, reason: str, reason_nb: str) -> None:
+        super().__init__(reason)
+        self.reason_nb = reason_nb
 
 
 class Setup(BaseModel):
@@ -172,20 +177,45 @@ class Setup(BaseModel):
 
     def problems(self) -> list[str]:
         """What refers to something the setup does not have."""
+        return [en for en, _ in self.findings()]
+
+    def findings(self) -> list[tuple[str, str]]:
+        """The problems, each as (English, bokmål)."""
         numbers = {a.number for a in self.chart}
         departments = {d.code for d in self.dimensions.departments}
         projects = {p.code for p in self.dimensions.projects}
         found = []
-        if self.settings.default_account not in numbers:
-            found.append(f"default account {self.settings.default_account} is not in the chart")
+        default = self.settings.default_account
+        if default not in numbers:
+            found.append(
+                (
+                    f"default account {default} is not in the chart",
+                    f"standardkontoen {default} finnes ikke i kontoplanen",
+                )
+            )
         for rule in self.rules:
-            then = rule.then
+            then, name = rule.then, rule.name
             if then.account and then.account not in numbers:
-                found.append(f"rule {rule.name!r}: account {then.account} is not in the chart")
+                found.append(
+                    (
+                        f"rule {name!r}: account {then.account} is not in the chart",
+                        f"regelen {name!r}: kontoen {then.account} finnes ikke i kontoplanen",
+                    )
+                )
             if then.department and then.department not in departments:
-                found.append(f"rule {rule.name!r}: no department {then.department}")
+                found.append(
+                    (
+                        f"rule {name!r}: no department {then.department}",
+                        f"regelen {name!r}: avdelingen {then.department} finnes ikke",
+                    )
+                )
             if then.project and then.project not in projects:
-                found.append(f"rule {rule.name!r}: no project {then.project}")
+                found.append(
+                    (
+                        f"rule {name!r}: no project {then.project}",
+                        f"regelen {name!r}: prosjektet {then.project} finnes ikke",
+                    )
+                )
         return found
 
 
@@ -211,9 +241,11 @@ class CodingSetup(Aggregate):
     def change(self, section: str, value: Any, changed_by: str, meta: dict[str, str]) -> Setup:
         """Checks the setup as it would be, then records the change; SetupRefused if wrong."""
         candidate = self.setup_with(section, value)
-        problems = candidate.problems()
+        problems = candidate.findings()
         if problems:
-            raise SetupRefused("; ".join(problems))
+            raise SetupRefused(
+                "; ".join(en for en, _ in problems), "; ".join(nb for _, nb in problems)
+            )
         self._changed(section=section, value=value, changed_by=changed_by, meta=meta)
         return candidate
 

@@ -13,13 +13,13 @@ import json
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from fakturaportal.auth import CurrentUser, Principal, require_roles
-from fakturaportal.http import read_limited
+from fakturaportal.http import Refused, RefusingRoute, read_limited
 from services.validation.app import (
     CaseNotFound,
     ConcurrentChange,
@@ -103,7 +103,7 @@ class SupplierInput(BaseModel):
 
 
 def build_router(app: ValidationApp) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", tags=["validation"])
+    router = APIRouter(prefix="/api/v1", tags=["validation"], route_class=RefusingRoute)
 
     @router.post("/purchase-orders", status_code=status.HTTP_201_CREATED)
     async def register_orders(request: Request, user: CurrentUser) -> JSONResponse:
@@ -115,10 +115,8 @@ def build_router(app: ValidationApp) -> APIRouter:
         for event in events:
             try:
                 created = await run_in_threadpool(app.register_order, event)
-            except OrderConflict as exc:
-                raise HTTPException(409, _done(str(exc), results)) from exc
-            except ConcurrentChange as exc:
-                raise HTTPException(409, _done(str(exc), results)) from exc
+            except (OrderConflict, ConcurrentChange) as exc:
+                raise _done(409, exc, results) from exc
             results.append(
                 {
                     "order_number": event.order_number,
@@ -135,19 +133,15 @@ def build_router(app: ValidationApp) -> APIRouter:
         try:
             return flag_view(app.case(user.tenant, invoice_id))
         except CaseNotFound as exc:
-            raise HTTPException(404, str(exc)) from exc
+            raise Refused(404, *NO_CASE) from exc
 
     @router.post("/invoices/{invoice_id}/flag/release", response_model=None)
-    def release(
-        invoice_id: UUID, body: ReleaseInput, user: CurrentUser
-    ) -> dict[str, Any] | JSONResponse:
+    def release(invoice_id: UUID, body: ReleaseInput, user: CurrentUser) -> dict[str, Any]:
         """Let a flagged invoice go on (`invoice-validated` with `released_by`)."""
         return _decide(app, user, invoice_id, "released", body.note)
 
     @router.post("/invoices/{invoice_id}/flag/reject", response_model=None)
-    def reject(
-        invoice_id: UUID, body: RejectInput, user: CurrentUser
-    ) -> dict[str, Any] | JSONResponse:
+    def reject(invoice_id: UUID, body: RejectInput, user: CurrentUser) -> dict[str, Any]:
         """Stop a flagged invoice (`invoice-rejected` with `rejected_by`; the supplier is told)."""
         return _decide(app, user, invoice_id, "rejected", body.reason)
 
@@ -156,7 +150,7 @@ def build_router(app: ValidationApp) -> APIRouter:
         require_roles(user, *READERS)
         order = app.order(user.tenant, number)
         if order is None or not order.registered:
-            raise HTTPException(404, f"no purchase order {number}")
+            raise Refused(404, f"no purchase order {number}", f"Fant ingen innkjøpsordre {number}.")
         return order.summary()
 
     @router.post("/goods-receipts", status_code=status.HTTP_201_CREATED)
@@ -170,9 +164,9 @@ def build_router(app: ValidationApp) -> APIRouter:
             try:
                 created = await run_in_threadpool(app.receive_goods, event)
             except UnknownOrder as exc:
-                raise HTTPException(422, _done(str(exc), results)) from exc
+                raise _done(422, exc, results) from exc
             except ConcurrentChange as exc:
-                raise HTTPException(409, _done(str(exc), results)) from exc
+                raise _done(409, exc, results) from exc
             results.append(
                 {
                     "receipt_number": event.receipt_number,
@@ -188,17 +182,15 @@ def build_router(app: ValidationApp) -> APIRouter:
         data = body.model_dump() | {"kid_pattern": kid_pattern(body.kid_example)}
         try:
             app.register_supplier(user.tenant, data, user.user)
-        except SupplierRefused as exc:
-            raise HTTPException(409, str(exc)) from exc
-        except ConcurrentChange as exc:
-            raise HTTPException(409, str(exc)) from exc
+        except (SupplierRefused, ConcurrentChange) as exc:
+            raise Refused(409, str(exc), exc.reason_nb) from exc
         return _supplier(app, user.tenant, body.legal_id)
 
     @router.get("/suppliers/{legal_id}")
     def get_supplier(legal_id: str, user: CurrentUser) -> dict[str, Any]:
         require_roles(user, *READERS)
         if app.supplier(user.tenant, legal_id) is None:
-            raise HTTPException(404, f"no supplier {legal_id}")
+            raise Refused(404, f"no supplier {legal_id}", f"Fant ingen leverandør {legal_id}.")
         return _supplier(app, user.tenant, legal_id)
 
     @router.get("/validation/policy")
@@ -213,9 +205,9 @@ def build_router(app: ValidationApp) -> APIRouter:
         try:
             policy = app.change_policy(user.tenant, body, user.user)
         except PolicyRefused as exc:
-            raise HTTPException(422, str(exc)) from exc
+            raise Refused(422, str(exc), exc.reason_nb) from exc
         except ConcurrentChange as exc:
-            raise HTTPException(409, str(exc)) from exc
+            raise Refused(409, str(exc), exc.reason_nb) from exc
         return policy.model_dump(mode="json")
 
     @router.get("/validation/policy/history")
@@ -226,19 +218,21 @@ def build_router(app: ValidationApp) -> APIRouter:
     return router
 
 
+NO_CASE = ("no validation case for that invoice", "Fant ingen kontroll av den fakturaen.")
+
+
 def _decide(
     app: ValidationApp, user: Principal, invoice_id: UUID, kind: Kind, note: str
-) -> dict[str, Any] | JSONResponse:
+) -> dict[str, Any]:
     require_roles(user, *FLAG_DECIDERS)
     try:
         case = app.decide_flag(user.tenant, invoice_id, user.user, user.roles, kind, note)
     except CaseNotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
+        raise Refused(404, *NO_CASE) from exc
     except FlagRefused as exc:
-        body = {"detail": exc.reason, "reason_nb": exc.reason_nb, "code": exc.code}
-        return JSONResponse(body, status_code=exc.status)
+        raise Refused(exc.status, exc.reason, exc.reason_nb, code=exc.code) from exc
     except ConcurrentChange as exc:
-        raise HTTPException(409, str(exc)) from exc
+        raise Refused(409, str(exc), exc.reason_nb) from exc
     return flag_view(case)
 
 
@@ -270,21 +264,32 @@ async def _parsed(request: Request, from_json: Any, from_csv: Any) -> list[Any]:
                 raise InputError("the CSV is not UTF-8") from exc
             return list(from_csv(text))
         if media != "application/json":
-            raise HTTPException(415, "send application/json or text/csv")
+            raise Refused(
+                415, "send application/json or text/csv", "Send application/json eller text/csv."
+            )
         try:
             data = json.loads(body)
         except ValueError as exc:
             raise InputError(f"not JSON: {exc}") from exc
         return list(from_json(data))
     except InputError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise Refused(422, str(exc), f"Innholdet kan ikke leses: {exc}") from exc
 
 
-def _done(reason: str, results: list[dict[str, Any]]) -> str:
+def _done(
+    status: int,
+    exc: OrderConflict | UnknownOrder | ConcurrentChange,
+    results: list[dict[str, Any]],
+) -> Refused:
+    """The refusal, naming what the same request registered before it."""
     if not results:
-        return reason
+        return Refused(status, str(exc), exc.reason_nb)
     done = ", ".join(str(r.get("order_number") or r.get("receipt_number")) for r in results)
-    return f"{reason} (registered before it: {done})"
+    return Refused(
+        status,
+        f"{exc} (registered before it: {done})",
+        f"{exc.reason_nb} (registrert før den: {done})",
+    )
 
 
 def _answer(body: dict[str, Any], created: bool) -> JSONResponse:

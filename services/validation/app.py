@@ -326,7 +326,10 @@ class ValidationApp(ServiceApplication):
                 return case
             except IntegrityError:
                 continue
-        raise ConcurrentChange("the invoice changed meanwhile; try again")
+        raise ConcurrentChange(
+            "the invoice changed meanwhile; try again",
+            "Fakturaen ble endret i mellomtiden. Prøv igjen.",
+        )
 
     def _released_effects(self, case: ValidationCase, meta: Meta) -> list[Aggregate]:
         """What an unflagged invoice would have done: use up its order, and teach the supplier's
@@ -448,7 +451,10 @@ class ValidationApp(ServiceApplication):
                 return policy
             except IntegrityError:
                 continue
-        raise ConcurrentChange("the policy changed meanwhile; try again")
+        raise ConcurrentChange(
+            "the policy changed meanwhile; try again",
+            "Kontrollreglene ble endret i mellomtiden; prøv igjen.",
+        )
 
     # --- purchase orders and goods receipts -------------------------------------------------
 
@@ -488,13 +494,20 @@ class ValidationApp(ServiceApplication):
         aggregate = self.order(receipt.tenant_id, receipt.order_number)
         if aggregate is None or (must_exist and not aggregate.registered):
             if must_exist:
-                raise UnknownOrder(f"no purchase order {receipt.order_number} is registered")
+                raise UnknownOrder(
+                    f"no purchase order {receipt.order_number} is registered",
+                    f"Innkjøpsordre {receipt.order_number} er ikke registrert.",
+                )
             aggregate = PurchaseOrder(tenant_id=receipt.tenant_id, number=receipt.order_number)
         if aggregate.registered:
             known = {line["line_id"] for line in (aggregate.order or {})["lines"]}
             unknown = sorted({line.line_id for line in receipt.lines} - known)
             if unknown:
-                raise UnknownOrder(f"order {receipt.order_number} has no line {', '.join(unknown)}")
+                lines = ", ".join(unknown)
+                raise UnknownOrder(
+                    f"order {receipt.order_number} has no line {lines}",
+                    f"Ordre {receipt.order_number} har ingen linje {lines}.",
+                )
         body = receipt.model_dump(mode="json", exclude={"tenant_id", "order_id"})
         if not aggregate.receive(body, meta):
             return False, []
@@ -510,7 +523,10 @@ class ValidationApp(ServiceApplication):
                 return created
             except IntegrityError:
                 continue
-        raise ConcurrentChange("the order changed meanwhile; try again")
+        raise ConcurrentChange(
+            "the order changed meanwhile; try again",
+            "Ordren ble endret i mellomtiden; prøv igjen.",
+        )
 
     def on_order_registered(
         self, message: InboundMessage, processing: ProcessingEvent[UUID]
@@ -544,7 +560,10 @@ class ValidationApp(ServiceApplication):
             ) or AccountRegistry(tenant_id=tenant_id)
             owner = registry.owners.get(account) if account else None
             if owner is not None and owner != legal_id:
-                raise SupplierRefused(f"account {account} belongs to supplier {owner} already")
+                raise SupplierRefused(
+                    f"account {account} belongs to supplier {owner} already",
+                    f"Kontoen {account} tilhører allerede leverandøren {owner}.",
+                )
             ledger.register_master_data(
                 name=data.get("name"),
                 email=data.get("email"),
@@ -567,7 +586,10 @@ class ValidationApp(ServiceApplication):
                 return
             except IntegrityError:
                 continue
-        raise ConcurrentChange("the supplier changed meanwhile; try again")
+        raise ConcurrentChange(
+            "the supplier changed meanwhile; try again",
+            "Leverandøren ble endret i mellomtiden; prøv igjen.",
+        )
 
     handlers = {
         Topic.INVOICE_CAPTURED: on_captured,
@@ -618,7 +640,12 @@ def _captured_from_pictures(invoice: CanonicalInvoice) -> bool:
 
 
 class UnknownOrder(LookupError):
-    pass
+    """A goods receipt for an order (or order line) that is not registered; `reason_nb` in
+    bokmål."""
+
+    def __init__(self, reason: str, reason_nb: str) -> None:
+        super().__init__(reason)
+        self.reason_nb = reason_nb
 
 
 class CaseNotFound(LookupError):
@@ -626,11 +653,19 @@ class CaseNotFound(LookupError):
 
 
 class SupplierRefused(ValueError):
-    pass
+    """Master data that contradicts another supplier's; `reason_nb` in bokmål."""
+
+    def __init__(self, reason: str, reason_nb: str) -> None:
+        super().__init__(reason)
+        self.reason_nb = reason_nb
 
 
 class ConcurrentChange(RuntimeError):
-    pass
+    """Someone else changed the same thing at the same time; `reason_nb` in bokmål."""
+
+    def __init__(self, reason: str, reason_nb: str) -> None:
+        super().__init__(reason)
+        self.reason_nb = reason_nb
 
 
 def _uses_up_order(match: OrderMatch, findings: list[Finding]) -> bool:

@@ -30,7 +30,11 @@ def order_book_id(tenant_id: str, supplier: str) -> UUID:
 
 
 class OrderConflict(ValueError):
-    """The order number is registered already with other content."""
+    """The order number is registered already with other content; `reason_nb` in bokmål."""
+
+    def __init__(self, reason: str, reason_nb: str) -> None:
+        super().__init__(reason)
+        self.reason_nb = reason_nb
 
 
 class PurchaseOrder(Aggregate):
@@ -58,7 +62,8 @@ class PurchaseOrder(Aggregate):
             if _content(self.order) == _content(order):
                 return False
             raise OrderConflict(
-                f"purchase order {self.number} is registered already with other content"
+                f"purchase order {self.number} is registered already with other content",
+                f"Innkjøpsordre {self.number} er allerede registrert med annet innhold.",
             )
         self._registered(order=order, meta=meta)
         return True

@@ -64,23 +64,31 @@ class Policy(BaseModel):
 
 
 class PolicyRefused(ValueError):
-    """A policy change that would weaken an official fatal rule."""
+    """A policy change that would weaken an official fatal rule; `reason_nb` in bokmål."""
+
+    def __init__(self, reason: str, reason_nb: str) -> None:
+        super().__init__(reason)
+        self.reason_nb = reason_nb
 
 
 def check_rule_flags(flags: dict[str, RuleFlag], official: dict[str, Severity]) -> None:
     """Refuses unknown rule ids and any weakening of an official fatal rule."""
     unknown = sorted(r for r in flags if r not in official and not r.startswith(OWN_RULE_PREFIXES))
     if unknown:
-        raise PolicyRefused(f"unknown rule ids: {', '.join(unknown)}")
+        named = ", ".join(unknown)
+        raise PolicyRefused(f"unknown rule ids: {named}", f"Ukjente regel-id-er: {named}.")
     weakened = sorted(
         rule
         for rule, flag in flags.items()
         if flag != "fatal" and official.get(rule) is Severity.FATAL
     )
     if weakened:
+        rules, own = ", ".join(weakened), ", ".join(OWN_RULE_PREFIXES)
         raise PolicyRefused(
-            f"official fatal rules cannot be weakened: {', '.join(weakened)}; only warnings "
-            f"and the portal's own rules ({', '.join(OWN_RULE_PREFIXES)}…) can be changed"
+            f"official fatal rules cannot be weakened: {rules}; only warnings "
+            f"and the portal's own rules ({own}…) can be changed",
+            f"Offisielle avvisningsregler kan ikke svekkes: {rules}; bare advarsler og portalens "
+            f"egne regler ({own}…) kan endres.",
         )
 
 

@@ -247,7 +247,9 @@ def test_a_supplier_follows_a_pdf_invoice_to_paid_through_a_run_released_by_a_se
             expect(card.get_by_test_id("execution-date")).to_have_text(payment["execution_date"])
             in_both_languages(pia, "finance-run", {"nb": "Betales", "en": "Paid on"})
             pia.get_by_role("button", name="Godkjenn og send til banken").click()
-            expect(pia.get_by_test_id("error")).to_contain_text("Ikke utført: fire øyne")
+            expect(pia.get_by_test_id("error")).to_contain_text(
+                "Ikke utført: Den som foreslo betalingsforslaget kan ikke frigi det (fire øyne)."
+            )
             expect(pia.get_by_test_id("run-status")).to_have_text("Foreslått")
             snap(pia, "finance-run-refused")
 

@@ -806,3 +806,170 @@ def test_the_recent_runs_are_listed_and_a_released_runs_file_is_downloaded(
     assert client.get(f"{run_url}/files/other.xml", headers=anne).status_code == 404
     assert client.get(f"{run_url}/files/{name}", headers=supplier).status_code == 403
     assert client.get("/api/v1/payment-runs", headers=per).json()["runs"][0]["files"] == [name]
+
+
+# --- every refusal in both languages -------------------------------------------------------------
+
+
+def _proposed(app, client, settings, tenant) -> tuple[str, dict]:
+    """A run proposed by anne (accountant), and anne's headers."""
+    consume(app, posted(tenant))
+    anne = auth(settings, tenant, "anne", "accountant", "payment-approver")
+    run = client.post("/api/v1/payment-runs", headers=anne, json={})
+    assert run.status_code == 201, run.text
+    return f"/api/v1/payment-runs/{run.json()['run_id']}", anne
+
+
+def _four_eyes(app, client, settings, tenant):
+    run_url, anne = _proposed(app, client, settings, tenant)
+    return client.post(f"{run_url}/approve", headers=anne)
+
+
+def _released_again(app, client, settings, tenant):
+    run_url, _ = _proposed(app, client, settings, tenant)
+    per = auth(settings, tenant, "per", "payment-approver")
+    assert client.post(f"{run_url}/approve", headers=per).status_code == 200
+    return client.post(f"{run_url}/approve", headers=per)
+
+
+def _cancel_released(app, client, settings, tenant):
+    run_url, anne = _proposed(app, client, settings, tenant)
+    per = auth(settings, tenant, "per", "payment-approver")
+    assert client.post(f"{run_url}/approve", headers=per).status_code == 200
+    return client.post(f"{run_url}/cancel", headers=anne)
+
+
+def _approve_cancelled(app, client, settings, tenant):
+    run_url, anne = _proposed(app, client, settings, tenant)
+    assert client.post(f"{run_url}/cancel", headers=anne).status_code == 200
+    return client.post(f"{run_url}/approve", headers=auth(settings, tenant, "per", RELEASER))
+
+
+RELEASER = "payment-approver"
+
+
+def _as(settings, tenant, *roles: str, **claims: Any) -> dict:
+    return auth(settings, tenant, "kim", *roles, **claims)
+
+
+REFUSALS = {
+    "four eyes": (403, _four_eyes),
+    "released already": (409, _released_again),
+    "cancel a released run": (409, _cancel_released),
+    "approve a cancelled run": (409, _approve_cancelled),
+    "unknown run": (
+        404,
+        lambda app, client, s, t: client.get(
+            f"/api/v1/payment-runs/{uuid.uuid4()}", headers=_as(s, t, "auditor")
+        ),
+    ),
+    "approve an unknown run": (
+        404,
+        lambda app, client, s, t: client.post(
+            f"/api/v1/payment-runs/{uuid.uuid4()}/approve", headers=_as(s, t, RELEASER)
+        ),
+    ),
+    "unknown file": (
+        404,
+        lambda app, client, s, t: client.get(
+            f"/api/v1/payment-runs/{uuid.uuid4()}/files/x.xml", headers=_as(s, t, "auditor")
+        ),
+    ),
+    "unknown debtor account": (
+        422,
+        lambda app, client, s, t: client.post(
+            "/api/v1/payment-runs", headers=_as(s, t, "accountant"), json={"debtor_account": "x"}
+        ),
+    ),
+    "nothing to pay": (
+        422,
+        lambda app, client, s, t: client.post(
+            "/api/v1/payment-runs", headers=_as(s, t, "accountant"), json={}
+        ),
+    ),
+    "a role the route does not take": (
+        403,
+        lambda app, client, s, t: client.post(
+            "/api/v1/payment-runs", headers=_as(s, t, "attestant"), json={}
+        ),
+    ),
+    "a book status that is none": (
+        422,
+        lambda app, client, s, t: client.get(
+            "/api/v1/payment/items?status=paid", headers=_as(s, t, "auditor")
+        ),
+    ),
+    "an item not in the book": (
+        404,
+        lambda app, client, s, t: client.get(
+            f"/api/v1/payment/items/{uuid.uuid4()}", headers=_as(s, t, "auditor")
+        ),
+    ),
+    "an early payment of another's invoice": (
+        404,
+        lambda app, client, s, t: client.post(
+            f"/api/v1/invoices/{uuid.uuid4()}/early-payment",
+            headers=_as(s, t, "supplier", supplier_orgnr=SUPPLIER),
+            json={"percent_per_30_days": "1"},
+        ),
+    ),
+    "an unknown bank record": (
+        404,
+        lambda app, client, s, t: client.post(
+            "/api/v1/bank-files/unmatched/nope/resolve",
+            headers=_as(s, t, RELEASER),
+            json={"note": "ringte banken"},
+        ),
+    ),
+    "an empty bank file": (
+        422,
+        lambda app, client, s, t: client.post(
+            "/api/v1/bank-files", headers=_as(s, t, RELEASER), content=b""
+        ),
+    ),
+    "a bank file that is no XML": (
+        422,
+        lambda app, client, s, t: client.post(
+            "/api/v1/bank-files", headers=_as(s, t, RELEASER), content=b"not xml"
+        ),
+    ),
+    "a bank file of another kind": (
+        422,
+        lambda app, client, s, t: client.post(
+            "/api/v1/bank-files", headers=_as(s, t, RELEASER), content=b"<Document/>"
+        ),
+    ),
+    "settings that contradict themselves": (
+        422,
+        lambda app, client, s, t: client.put(
+            "/api/v1/payment/settings",
+            headers=_as(s, t, "finance-admin"),
+            json={"default_account": "nope", "weekdays": [7]},
+        ),
+    ),
+    "a body its model refuses": (
+        422,
+        lambda app, client, s, t: client.put(
+            f"/api/v1/payment/suppliers/{SUPPLIER}/accounts",
+            headers=_as(s, t, RELEASER),
+            json={"account": ACCOUNT, "note": ""},
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(REFUSALS))
+def test_every_refusal_says_why_in_english_and_bokmal(app, client, settings, tenant, name):
+    status, make = REFUSALS[name]
+    answer = make(app, client, settings, tenant)
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    assert body["detail"], body  # English, as API clients read it
+    nb = body["reason_nb"]
+    assert isinstance(nb, str) and nb.strip() and nb != body["detail"], body
+
+
+def test_the_four_eyes_refusal_reads_as_bokmal(app, client, settings, tenant):
+    body = _four_eyes(app, client, settings, tenant).json()
+    assert body["detail"] == "four eyes: the user who proposed a payment run may not approve it"
+    assert body["reason_nb"] == "Den som foreslo betalingsforslaget kan ikke frigi det (fire øyne)."

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from fakturaportal.auth import Principal
 from fakturaportal.settings import CommonSettings
+from services.audit.projection import Page
 from services.portal.config import PortalSettings
 from services.portal.web import admin, audit_pages, desk
 from services.portal.web.backend import Backend, Reply
@@ -256,7 +257,8 @@ def pages_fixture(monkeypatch: pytest.MonkeyPatch) -> tuple[FastAPI, Web, FakeSe
     services = FakeServices(common)
     for module in (desk, audit_pages):
         monkeypatch.setattr(module, "read_status", lambda *a: ROW)
-        monkeypatch.setattr(module, "list_statuses", lambda *a: [ROW])
+    for module in (desk, audit_pages):
+        monkeypatch.setattr(module, "page_statuses", lambda *a: Page([ROW], None, 1))
     http = FastAPI()
     install(http, web)
     http.include_router(desk.build_router(web, services, common, portal))

@@ -202,13 +202,21 @@ def test_a_run_shows_findings_and_what_was_left_out_in_the_readers_language(
 
 def test_the_four_eyes_refusal_is_shown_plainly(fake: FakePayment) -> None:
     fake.answers[("POST", f"/payment-runs/{RUN}/approve")] = Reply(
-        403, {"detail": "four eyes: the user who proposed a payment run may not approve it"}, b"", None
+        403,
+        {
+            "detail": "four eyes: the user who proposed a payment run may not approve it",
+            "reason_nb": "Den som foreslo betalingsforslaget kan ikke frigi det (fire øyne).",
+        },
+        b"",
+        None,
     )
     client = client_for(fake, "payment-approver")
     token = csrf(client.get("/finance/payment-runs").text)
     refused = client.post(f"/finance/payment-runs/{RUN}/approve", data={"csrf_token": token})
     assert refused.status_code == 403
-    assert "Ikke utført: fire øyne" in refused.text
+    assert "Ikke utført: Den som foreslo betalingsforslaget kan ikke frigi det (fire øyne)." in (
+        refused.text
+    )
     refused = client.post(
         f"/finance/payment-runs/{RUN}/approve?lang=en", data={"csrf_token": token}
     )
@@ -233,6 +241,8 @@ def test_a_propose_with_nothing_to_pay_says_so_and_lists_the_held(fake: FakePaym
         422,
         {
             "detail": "nothing to pay: no payment may be made for what is due until 2026-12-01",
+            "reason_nb": "Ingenting å betale: ingen betaling kan gjøres for det som forfaller "
+            "til og med 01.12.2026.",
             "details": {"held": RUN_VIEW["held"]},
         },
         b"",
@@ -244,7 +254,7 @@ def test_a_propose_with_nothing_to_pay_says_so_and_lists_the_held(fake: FakePaym
         "/finance/payment-runs", data={"csrf_token": token, "horizon": "2026-12-01"}
     )
     assert page.status_code == 422
-    assert "ingenting å betale" in page.text and "feil KID" in page.text
+    assert "Ingenting å betale" in page.text and "feil KID" in page.text
     (posted,) = [body for _, method, _, body in fake.calls if method == "POST"]
     assert posted == {"horizon": "2026-12-01", "debtor_account": None}
 

@@ -18,17 +18,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from fakturaportal.settings import CommonSettings
-from services.audit.projection import list_statuses, read_status
+from services.audit.projection import page_statuses, read_status
 from services.portal.config import PortalSettings
 from services.portal.web.approver import PICTURED
 from services.portal.web.backend import Backend
 from services.portal.web.desk import TERMS, captured_fields, passed_on
+from services.portal.web.paging import cursor, pager
 from services.portal.web.session import Session
 from services.portal.web.ui import PageError, Web
 from shared.schemas.topics import Topic
 
 AUDIT_ROLES = ("auditor", "accountant", "finance-admin")
-LISTED = 200
 
 
 def build_router(
@@ -45,8 +45,16 @@ def build_router(
     async def invoices(request: Request) -> Response:
         session = session_of(request)
         assert session.tenant is not None
-        rows = await run_in_threadpool(list_statuses, common, session.tenant, LISTED)
-        return web.render(request, "audit_invoices.html", title_key="audit.title", rows=rows)
+        page = await run_in_threadpool(
+            page_statuses, common, session.tenant, web.settings.page_size, cursor(request)
+        )
+        return web.render(
+            request,
+            "audit_invoices.html",
+            title_key="audit.title",
+            rows=page.rows,
+            pager=pager(request, page),
+        )
 
     @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
     async def invoice(request: Request, invoice_id: UUID) -> Response:

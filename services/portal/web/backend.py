@@ -36,7 +36,8 @@ class Reply:
         return 200 <= self.status < 300
 
     def reason(self, lang: str) -> str:
-        """The refusal in the reader's language: approval gives bokmål as `reason_nb`."""
+        """The refusal in the reader's language: every service gives bokmål as `reason_nb` next
+        to the English `detail` (`fakturaportal.http`)."""
         body = self.body if isinstance(self.body, dict) else {}
         if lang == "nb" and body.get("reason_nb"):
             return str(body["reason_nb"])

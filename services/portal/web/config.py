@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from fakturaportal.mailer import FolderReplier, Replier, SmtpReplier
@@ -20,6 +20,8 @@ class WebSettings(BaseSettings):
     """The tenant the login form proposes (a bureau's clients type their own)."""
     session_secret: SecretStr | None = None
     """Signs session cookies and login links; unset, derived from FP_JWT_SECRET."""
+    page_size: int = Field(default=50, ge=1, le=500)
+    """Rows on a page of the portal's long lists (the desk's queues, a supplier's invoices)."""
     session_minutes: int = 8 * 60
     link_minutes: int = 15
     """How long a login link may be used (once)."""

@@ -22,18 +22,25 @@ from fastapi.responses import HTMLResponse, Response
 
 from fakturaportal.auth import Principal
 from fakturaportal.settings import CommonSettings
-from services.audit.projection import list_statuses, read_status
+from services.audit.projection import (
+    Filter,
+    Page,
+    coded_by_hand,
+    page_statuses,
+    read_status,
+    unsure_capture,
+    with_status,
+)
 from services.portal.config import PortalSettings
 from services.portal.web.approver import PICTURED, recoded
 from services.portal.web.backend import Backend
+from services.portal.web.paging import Pager, cursor, pager
 from services.portal.web.session import Session
 from services.portal.web.ui import PageError, Web
 
 DESK_ROLES = ("accountant", "finance-admin")
 SURE = 0.8
 """Below this certainty a captured field is uncertain: highlighted, and its invoice queued."""
-QUEUE_ROWS = 500
-"""The newest invoices the queues look through."""
 SETTLED = frozenset({"posted", "payment-proposed", "payment-sent", "payment-failed", "paid"})
 """Past the point where a capture or coding is worth correcting on the desk."""
 RECODABLE = frozenset({"coded", "awaiting-approval"})
@@ -75,6 +82,13 @@ FIELDS: tuple[tuple[str, Callable[[dict[str, Any]], Any]], ...] = (
 TERMS = frozenset(term for term, _ in FIELDS)
 ALWAYS_THERE = ("BT-1", "BT-2", "BT-27", "BT-115")
 """Number, date, seller and amount: a capture without one of them missed it."""
+QUEUES: dict[str, Filter] = {
+    "flagged": with_status("flagged"),
+    "captures": unsure_capture(sorted(TERMS), ALWAYS_THERE, SURE, sorted(SETTLED)),
+    "codings": coded_by_hand(sorted(RECODABLE)),
+}
+"""What each queue reads from the projection, a page at a time: the same choice as `queues()`
+makes of rows in Python (a test holds the two to each other)."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +168,11 @@ def queues(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return {"flagged": flagged, "captures": captures, "codings": codings}
 
 
+def queue_rows(pages: list[Page]) -> dict[str, list[dict[str, Any]]]:
+    """Each queue's page as `queues()` annotates its rows (the rules, the unsure fields)."""
+    return {name: queues(page.rows)[name] for name, page in zip(QUEUES, pages, strict=True)}
+
+
 def build_router(
     web: Web, backend: Backend, common: CommonSettings, portal: PortalSettings
 ) -> APIRouter:
@@ -170,12 +189,25 @@ def build_router(
     async def desk(request: Request) -> Response:
         session = session_of(request)
         assert session.tenant is not None
-        rows = await run_in_threadpool(list_statuses, common, session.tenant, QUEUE_ROWS)
+        tenant, size = session.tenant, web.settings.page_size
+        pages: list[Page] = await asyncio.gather(
+            *(
+                run_in_threadpool(
+                    page_statuses, common, tenant, size, cursor(request, f"{name}_"), where, True
+                )
+                for name, where in QUEUES.items()
+            )
+        )
+        pagers: dict[str, Pager] = {
+            name: pager(request, page, f"{name}_", name)
+            for name, page in zip(QUEUES, pages, strict=True)
+        }
         return web.render(
             request,
             "desk_queues.html",
             title_key="desk.title",
-            queues=queues(rows),
+            queues=queue_rows(pages),
+            pagers=pagers,
             sure_percent=round(SURE * 100),
         )
 

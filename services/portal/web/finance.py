@@ -3,8 +3,9 @@ bank's answers, and the supplier's view of being paid (the planned date, an earl
 
 Every action is a call to the payment service as the person, so its rules decide (who may
 propose, that the proposer never releases); a refusal comes back on the page in the reader's
-language. The cockpit reads the status projection directly (bounded by its window) and the
-payment service's book and runs, and draws its charts as server-side SVG (`charts.py`).
+language. The cockpit reads the status projection directly (every row of its window, a page
+at a time, so its totals and charts count all of them) and the payment service's book and runs,
+and draws its charts as server-side SVG (`charts.py`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from fakturaportal.settings import CommonSettings
 from services.audit.projection import list_statuses_since, read_status
 from services.portal.config import PortalSettings
 from services.portal.web import charts, i18n
-from services.portal.web.backend import Backend, Reply
+from services.portal.web.backend import Backend
 from services.portal.web.metrics import OTHERS, SOURCES, Cockpit, Spread, cockpit, window_start
 from services.portal.web.session import Session
 from services.portal.web.supplier import theirs
@@ -41,29 +42,7 @@ RELEASERS = ("payment-approver",)
 IMPORTERS = ("payment-approver", "finance-admin", "accountant")
 RESOLVERS = ("payment-approver", "finance-admin")
 """As the payment API has them (`services/payment/api.py`): the pages only show what it allows."""
-ROW_LIMIT = 5000
 RUNS_IN_FORECAST = 10
-REFUSALS = (
-    ("four eyes", "fin.refused.four_eyes"),
-    ("already approved", "fin.refused.released"),
-    ("was cancelled", "fin.refused.cancelled"),
-    ("only a proposed run", "fin.refused.not_proposed"),
-    ("nothing to pay", "fin.refused.nothing"),
-    ("checks stop", "fin.refused.checks"),
-    ("no debtor account", "fin.refused.account"),
-    ("not open for payment", "fin.refused.not_open"),
-    ("no invoice of yours", "fin.refused.not_open"),
-    ("already resolved", "fin.refused.resolved"),
-    ("changed", "fin.refused.busy"),
-)
-"""The payment service's refusals (English) by a phrase each, as words in both languages."""
-
-
-def refusal(web: Web, request: Request, reply: Reply) -> str:
-    detail = reply.reason("en")
-    key = next((k for phrase, k in REFUSALS if phrase in detail), None)
-    reason = web.t(request, key) if key else detail
-    return web.t(request, "refused", reason=reason)
 
 
 def week_label(day: date, lang: str) -> str:
@@ -100,7 +79,7 @@ def build_router(
         today = datetime.now(OSLO).date()
         since = datetime.combine(window_start(today), time.min, OSLO)
         rows, items, runs = await asyncio.gather(
-            run_in_threadpool(list_statuses_since, common, who.tenant, since, ROW_LIMIT),
+            run_in_threadpool(list_statuses_since, common, who.tenant, since),
             backend.call(who, "GET", f"{payment}/payment/items?status=open"),
             backend.call(who, "GET", f"{payment}/payment-runs?limit={RUNS_IN_FORECAST}"),
         )
@@ -169,7 +148,7 @@ def build_router(
             details = reply.body.get("details") if isinstance(reply.body, dict) else None
             held = details.get("held", []) if isinstance(details, dict) else []
             status = reply.status if reply.status >= 400 else 502
-            return await runs_list(request, refusal(web, request, reply), status, held=held)
+            return await runs_list(request, web.refusal(request, reply), status, held=held)
         run_id = reply.body["run_id"]
         return web.redirect(request, f"/finance/payment-runs/{run_id}?done=run_proposed")
 
@@ -209,7 +188,7 @@ def build_router(
         if reply.status == 404:
             raise PageError(404)
         if not reply.ok:
-            return await run_view(request, run_id, refusal(web, request, reply), reply.status)
+            return await run_view(request, run_id, web.refusal(request, reply), reply.status)
         done = "released" if action == "approve" else "cancelled"
         return web.redirect(request, f"/finance/payment-runs/{run_id}?done=run_{done}")
 
@@ -274,7 +253,7 @@ def build_router(
             files={"file": (file.filename, await file.read(), "application/xml")},
         )
         if not reply.ok:
-            reason = web.t(request, "fin.bank.bad_file", reason=reply.reason("en"))
+            reason = web.t(request, "fin.bank.bad_file", reason=reply.reason(web.lang(request)))
             return await bank_view(request, reason, reply.status if reply.status >= 400 else 502)
         return await bank_view(request, counts=reply.body)
 
@@ -289,7 +268,7 @@ def build_router(
             json={"note": str(form.get("note", "")).strip()},
         )
         if not reply.ok:
-            reason = refusal(web, request, reply)
+            reason = web.refusal(request, reply)
             return await bank_view(request, reason, reply.status)
         return web.redirect(request, "/finance/bank?done=bank_resolved")
 
@@ -344,7 +323,7 @@ def build_router(
             json=offer,
         )
         if not reply.ok:
-            reason = refusal(web, request, reply)
+            reason = web.refusal(request, reply)
             return await supplier_payment_view(request, invoice_id, reason, reply.status)
         return web.redirect(request, f"/supplier/invoices/{invoice_id}/payment?done=offer")
 

@@ -15,9 +15,10 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from fakturaportal.settings import CommonSettings
-from services.audit.projection import list_supplier_statuses, read_status
+from services.audit.projection import page_statuses, read_status, supplier_filter
 from services.portal.config import PortalSettings
 from services.portal.web.backend import Backend
+from services.portal.web.paging import cursor, pager
 from services.portal.web.session import Session
 from services.portal.web.stages import rejection_reasons, stage_of, timeline
 from services.portal.web.ui import SUPPLIER_ROLES, PageError, Web
@@ -54,14 +55,21 @@ def build_router(
     async def invoices(request: Request) -> Response:
         session = session_of(request)
         assert session.tenant is not None
-        rows = await run_in_threadpool(
-            list_supplier_statuses, common, session.tenant, session.orgnrs, session.user
+        page = await run_in_threadpool(
+            page_statuses,
+            common,
+            session.tenant,
+            web.settings.page_size,
+            cursor(request),
+            supplier_filter(session.orgnrs, session.user),
+            True,
         )
         return web.render(
             request,
             "supplier_invoices.html",
             title_key="supplier.title",
-            rows=[row | {"stage": stage_of(row.get("status"))} for row in rows],
+            rows=[row | {"stage": stage_of(row.get("status"))} for row in page.rows],
+            pager=pager(request, page),
         )
 
     @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)

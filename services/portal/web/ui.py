@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from services.portal.web import csrf, i18n
-from services.portal.web.backend import ServiceDown
+from services.portal.web.backend import Reply, ServiceDown
 from services.portal.web.config import WebSettings
 from services.portal.web.session import COOKIE, SECURE_COOKIE, Session, SessionCodec, anonymous
 
@@ -129,6 +129,11 @@ class Web:
 
     def t(self, request: Request, key: str, **values: Any) -> str:
         return i18n.translator(self.lang(request))(key, **values)
+
+    def refusal(self, request: Request, reply: Reply) -> str:
+        """A service's refusal as the page says it: in the reader's language, as the service
+        gave it (`reason_nb` for bokmål, `detail` for English)."""
+        return self.t(request, "refused", reason=reply.reason(self.lang(request)))
 
     def signed_in(self, request: Request, *roles: str) -> Session:
         """The session of someone logged in with one of `roles`; else to login, or a 403 page."""
