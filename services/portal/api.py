@@ -7,12 +7,38 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 
-from fakturaportal.auth import CurrentUser
+from fakturaportal.auth import CurrentUser, Principal
 from fakturaportal.http import Refused, RefusingRoute
 from fakturaportal.settings import CommonSettings
-from services.audit.projection import BadCursor, page_statuses, read_status
+from services.audit.projection import (
+    EVERY,
+    BadCursor,
+    page_statuses,
+    read_status,
+    supplier_filter,
+)
 from services.portal.config import PortalSettings
 from services.portal.proxy import ServiceProxy
+from services.portal.visibility import (
+    STAFF,
+    for_supplier,
+    is_supplier,
+    reads_everything,
+    supplier_owns,
+)
+
+
+def readable(user: Principal) -> None:
+    if not (reads_everything(user) or is_supplier(user)):
+        raise Refused(
+            403,
+            f"requires one of the roles: {', '.join((*STAFF, 'supplier'))}",
+            "Du har ingen rolle som kan lese fakturaer.",
+        )
+
+
+def theirs(user: Principal) -> list[str]:
+    return [user.supplier_orgnr] if user.supplier_orgnr else []
 
 
 def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
@@ -21,10 +47,13 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
 
     @router.get("/api/v1/invoices/{invoice_id}", tags=["invoices"])
     def get_invoice(invoice_id: UUID, user: CurrentUser) -> dict[str, Any]:
+        """The invoice's status row: whole for the tenant's people, a supplier's part of it for
+        their own invoice (404 for anyone else's, as if it did not exist)."""
+        readable(user)
         row = read_status(settings, user.tenant, str(invoice_id))
-        if row is None:
+        if row is None or not (reads_everything(user) or supplier_owns(user, row)):
             raise Refused(404, "invoice not found", "Fant ikke fakturaen.")
-        return row
+        return row if reads_everything(user) else for_supplier(row)
 
     @router.get("/api/v1/invoices", tags=["invoices"])
     def list_invoices(
@@ -32,15 +61,20 @@ def build_router(settings: CommonSettings, portal: PortalSettings) -> APIRouter:
     ) -> dict[str, Any]:
         """The tenant's invoices, last changed first, `limit` (1-500) a page; `next` is the
         cursor to pass as `after` for the page after this one (null on the last page)."""
+        readable(user)
+        where = EVERY if reads_everything(user) else supplier_filter(theirs(user), user.user)
         try:
-            page = page_statuses(settings, user.tenant, min(max(limit, 1), 500), after or None)
+            page = page_statuses(
+                settings, user.tenant, min(max(limit, 1), 500), after or None, where
+            )
         except BadCursor as exc:
             raise Refused(
                 422,
                 "`after` is not a cursor this list gave out",
                 "«after» er ikke en peker fra denne listen.",
             ) from exc
-        return {"invoices": page.rows, "next": page.next}
+        rows = page.rows if reads_everything(user) else [for_supplier(r) for r in page.rows]
+        return {"invoices": rows, "next": page.next}
 
     @router.post("/api/v1/invoices", tags=["invoices"])
     async def upload(request: Request) -> Response:

@@ -245,3 +245,46 @@ def test_the_invoice_api_pages_with_limit_after_and_next(settings, monkeypatch):
     refused = client.get("/api/v1/invoices?after=zzz", headers=headers)
     assert refused.status_code == 422 and refused.json()["reason_nb"]
     common_settings.cache_clear()
+
+
+def test_a_supplier_reads_only_their_own_invoices_and_only_their_part(settings, monkeypatch):
+    """Through the API as through the pages: another supplier's invoice does not exist for
+    them, and of their own they see where it is, never flags, coding or approvers."""
+    monkeypatch.setenv("FP_JWT_SECRET", SECRET)
+    monkeypatch.delenv("FP_JWT_JWKS_URL", raising=False)
+    common_settings.cache_clear()
+    flag = {"rule_id": "FP-FRAUD-01", "flag": "warning", "message_en": "new account"}
+    fatal = {"rule_id": "BR-02", "flag": "fatal", "message_en": "no invoice number"}
+    mine = row("flagged", 1, supplier_orgnr="974760673", findings=[flag], approvals=["kari"])
+    rejected = row("rejected", 2, supplier_orgnr="974760673", findings=[fatal, flag])
+    sent = row("received", 3, registered_by="siri")
+    other = row("coded", 4, supplier_orgnr="923609016", coding_confidence=0.9)
+    put(settings, "visibility", [mine, rejected, sent, other])
+    http = FastAPI()
+    http.include_router(build_api(settings, PortalSettings()))
+    client = TestClient(http)
+
+    def as_(user: str, *roles: str, orgnr: str | None = None) -> dict[str, str]:
+        token = issue_dev_token(
+            settings, tenant="visibility", user=user, roles=list(roles), supplier_orgnr=orgnr
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    siri = as_("siri", "supplier", orgnr="974760673")
+    listed = client.get("/api/v1/invoices", headers=siri).json()["invoices"]
+    assert sorted(ids(listed)) == sorted(ids([mine, rejected, sent]))
+    shown = {r["invoice_id"]: r for r in listed}
+    assert "findings" not in shown[mine["invoice_id"]]
+    assert "approvals" not in shown[mine["invoice_id"]]
+    assert shown[rejected["invoice_id"]]["findings"] == [fatal]
+    assert client.get(f"/api/v1/invoices/{other['invoice_id']}", headers=siri).status_code == 404
+    one = client.get(f"/api/v1/invoices/{mine['invoice_id']}", headers=siri)
+    assert one.status_code == 200 and one.json()["status"] == "flagged"
+    assert "findings" not in one.json()
+    anne = as_("anne", "accountant")
+    whole = client.get(f"/api/v1/invoices/{other['invoice_id']}", headers=anne).json()
+    assert whole["coding_confidence"] == 0.9
+    assert len(client.get("/api/v1/invoices", headers=anne).json()["invoices"]) == 4
+    gateway = client.get("/api/v1/invoices", headers=as_("ap", "access-point"))
+    assert gateway.status_code == 403 and gateway.json()["reason_nb"]
+    common_settings.cache_clear()
