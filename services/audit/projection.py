@@ -159,6 +159,7 @@ def _canonical(p: JsonObject) -> JsonObject:
     seller = invoice.get("seller") or {}
     return {
         "invoice_number": invoice.get("number"),
+        "kind": invoice.get("kind"),
         "issue_date": invoice.get("issue_date"),
         "due_date": invoice.get("due_date"),
         "currency": invoice.get("currency"),

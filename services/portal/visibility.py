@@ -27,6 +27,7 @@ SUPPLIER_FIELDS = frozenset(
         "tenant_id",
         "status",
         "invoice_number",
+        "kind",
         "issue_date",
         "due_date",
         "amount_payable",

@@ -246,6 +246,7 @@ def test_the_whole_lifecycle() -> None:
         "supplier_name": "Kontorrekvisita AS",
         "supplier_orgnr": "923456783",
         "amount_payable": "1250.00",
+        "kind": "invoice",
         "currency": "NOK",
         "issue_date": "2026-03-01",
         "due_date": "2026-03-31",

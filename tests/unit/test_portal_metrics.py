@@ -165,3 +165,12 @@ def test_the_liquidity_forecast_counts_each_invoice_once_from_its_best_source() 
 def test_the_window_covers_twelve_weeks_and_three_months() -> None:
     assert window_start(TODAY) == date(2026, 9, 1)
     assert window_start(date(2026, 3, 31)) == date(2026, 1, 1)
+
+
+def test_a_credit_note_lowers_its_suppliers_cost() -> None:
+    approved = {"approved_at": "2026-11-05T08:00:00Z", "supplier_name": "S"}
+    rows = [
+        row(1, amount_payable="1000.00", kind="invoice", **approved),
+        row(2, amount_payable="250.00", kind="credit-note", **approved),
+    ]
+    assert cockpit(rows, TODAY).by_supplier["S"] == [0, 0, Decimal("750.00")]

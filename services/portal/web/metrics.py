@@ -268,8 +268,11 @@ def lost_discounts(open_items: Sequence[Row], today: date) -> tuple[int, Decimal
 
 
 def _supplier_amount(row: Row) -> dict[str, Decimal]:
+    """A credit note lowers the supplier's cost (its payable amount is stated positive)."""
     name = row.get("supplier_name") or row.get("supplier_orgnr") or "?"
-    return {str(name): _money(row.get("amount_payable"))} if _nok(row) else {}
+    amount = _money(row.get("amount_payable"))
+    sign = -1 if row.get("kind") == "credit-note" else 1
+    return {str(name): sign * amount} if _nok(row) else {}
 
 
 def _account_costs(row: Row) -> dict[str, Decimal]:
