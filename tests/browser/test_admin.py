@@ -84,7 +84,7 @@ def test_an_admin_sets_tolerances_the_chart_and_coding_rules_in_forms(
         page.fill("#rule_0", "XX-1")
         page.select_option("#flag_0", "off")
         save(page, "policy-form")
-        expect(page.get_by_test_id("error")).to_contain_text("Ikke utført: unknown rule ids: XX-1")
+        expect(page.get_by_test_id("error")).to_contain_text("Ikke utført: Ukjente regel-id-er: XX-1")
         expect(page.locator("#invoice_percent")).to_have_value("2,5")  # what was typed stays
         page.fill("#rule_0", "fp-dup-02")
         save(page, "policy-form")

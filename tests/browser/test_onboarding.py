@@ -69,7 +69,7 @@ def test_an_invited_supplier_follows_the_link_to_the_guide(onboard: TestEnv, bro
         page.fill("#email", "kari@onboard.example")
         page.fill("#orgnr", OTHER_SUPPLIER.orgnr)
         page.get_by_role("button", name="Send invitasjon").click()
-        expect(page.get_by_test_id("error")).to_contain_text("not a supplier")
+        expect(page.get_by_test_id("error")).to_contain_text("ikke en leverandør")
 
         page.fill("#email", NEW_CONTACT)
         page.fill("#orgnr", OTHER_SUPPLIER.orgnr)
