@@ -249,6 +249,20 @@ def check_pages(page: Page, pages: dict[str, str]) -> list[str]:
     return found
 
 
+def checked_as(
+    browser: Browser,
+    mailbox: Mailbox,
+    address: str,
+    viewport: dict[str, int],
+    pages: dict[str, str],
+) -> list[str]:
+    """The pages as the person at `address` sees them, through axe."""
+    with context(browser, viewport) as ctx:
+        page = ctx.new_page()
+        log_in(page, mailbox, address, tenant=TENANT)
+        return check_pages(page, pages)
+
+
 def assert_none(found: list[str]) -> None:
     assert not found, f"{len(found)} accessibility violations:\n" + "\n".join(found)
 
@@ -338,11 +352,12 @@ def test_approver_pages_on_a_phone_have_no_violations(
 def test_desk_admin_and_finance_pages_have_no_violations(
     invoices: Invoices, mailbox: Mailbox, browser: Browser
 ):
-    with context(browser, DESKTOP) as ctx:
-        page = ctx.new_page()
-        log_in(page, mailbox, FINN, tenant=TENANT)
-        found = check_pages(
-            page,
+    assert_none(
+        checked_as(
+            browser,
+            mailbox,
+            FINN,
+            DESKTOP,
             {
                 "desk queues": "/desk",
                 "desk invoice (PDF)": f"/desk/invoices/{invoices.pdf}",
@@ -359,23 +374,17 @@ def test_desk_admin_and_finance_pages_have_no_violations(
                 "bank files": "/finance/bank",
             },
         )
-    assert_none(found)
+    )
 
 
 def test_auditor_pages_have_no_violations(invoices: Invoices, mailbox: Mailbox, browser: Browser):
-    with context(browser, PHONE) as ctx:
-        page = ctx.new_page()
-        log_in(page, mailbox, REVISOR, tenant=TENANT)
-        found = check_pages(
-            page,
-            {
-                "audit invoices": "/audit/invoices",
-                "audit invoice": f"/audit/invoices/{invoices.approved}",
-                "audit invoice (PDF)": f"/audit/invoices/{invoices.pdf}",
-                "error 403": "/desk",
-            },
-        )
-    assert_none(found)
+    pages = {
+        "audit invoices": "/audit/invoices",
+        "audit invoice": f"/audit/invoices/{invoices.approved}",
+        "audit invoice (PDF)": f"/audit/invoices/{invoices.pdf}",
+        "error 403": "/desk",
+    }
+    assert_none(checked_as(browser, mailbox, REVISOR, PHONE, pages))
 
 
 # -- the keyboard -------------------------------------------------------------------------------
