@@ -278,3 +278,13 @@ def test_a_supplier_offers_early_payment_as_the_supplier_they_act_for(fake: Fake
     assert who.supplier_orgnr == "974760673" and body == {"percent_per_30_days": "1.5"}
     other = client_for(fake, "supplier", orgnrs=("923609016",))
     assert other.get(f"/supplier/invoices/{INVOICE}/payment").status_code == 404
+
+
+def test_the_cockpit_of_a_new_tenant_says_there_is_nothing_yet(
+    fake: FakePayment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No invoices yet: each chart says so (its macro needs the page's words)."""
+    monkeypatch.setattr(finance, "list_statuses_since", lambda *a: [])
+    page = client_for(fake, "finance-admin").get("/finance/cockpit?lang=en")
+    assert page.status_code == 200, page.text
+    assert "No data in the period." in page.text
