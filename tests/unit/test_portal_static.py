@@ -52,3 +52,19 @@ def test_pages_are_neither_compressed_nor_cached(client):
     page = client.get("/login", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in page.headers  # the CSRF token beside typed text: BREACH
     assert page.headers["cache-control"] == "no-store"
+
+
+def test_pages_name_an_icon_that_is_served(client):
+    page = client.get("/login").text
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_a_wrong_address_gives_a_browser_the_portals_page_and_a_client_json(client):
+    page = client.get("/nowhere?lang=en", headers={"Accept": "text/html,*/*"})
+    assert page.status_code == 404 and '<html lang="en">' in page.text
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    api = client.get("/api/v1/nowhere", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    assert client.get("/nowhere", headers={"Accept": "application/json"}).json()

@@ -19,10 +19,12 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import Receive, Scope, Send
 
@@ -293,6 +295,14 @@ def install(http: FastAPI, web: Web) -> None:
     @http.exception_handler(csrf.CsrfRefused)
     async def csrf_refused(request: Request, exc: csrf.CsrfRefused) -> Response:
         return web.error_page(request, PageError(403, "error.csrf"))
+
+    @http.exception_handler(StarletteHTTPException)
+    async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        """A browser that follows a wrong link gets the portal's page, an API client JSON."""
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if exc.status_code == 404 and wants_page and not request.url.path.startswith("/api/"):
+            return web.error_page(request, PageError(404))
+        return await http_exception_handler(request, exc)
 
     @http.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
