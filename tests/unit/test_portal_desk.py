@@ -431,3 +431,14 @@ def test_the_trail_says_what_a_correction_changed(pages, lang: str, line: str) -
     (said,) = re.findall(r'<p data-testid="correction">(.*?)</p>', page, re.S)
     assert said.startswith(line)
     assert ("Fakturanummer" if lang == "nb" else "Invoice number") in said
+
+
+def test_the_desk_says_when_a_correction_no_longer_changes_the_invoice(  # type: ignore[no-untyped-def]
+    pages, monkeypatch
+) -> None:
+    client = as_(pages, "accountant")
+    page = client.get(f"/desk/invoices/{INVOICE}").text
+    assert 'data-testid="passed-on"' not in page  # flagged: a correction re-checks it
+    monkeypatch.setattr(desk, "read_status", lambda *a: ROW | {"status": "awaiting-approval"})
+    page = client.get(f"/desk/invoices/{INVOICE}?lang=en").text
+    assert 'data-testid="passed-on"' in page and "does not change the invoice" in page

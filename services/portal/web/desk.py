@@ -44,6 +44,10 @@ SURE = 0.8
 SETTLED = frozenset({"posted", "payment-proposed", "payment-sent", "payment-failed", "paid"})
 """Past the point where a capture or coding is worth correcting on the desk."""
 RECODABLE = frozenset({"coded", "awaiting-approval"})
+BEFORE_VALIDATION = frozenset(
+    {None, "received", "awaiting-ocr", "ocr-completed", "captured", "rejected", "flagged"}
+)
+"""Where a correction still changes the invoice itself: validation checks it again."""
 FLAG_PREFIXES = ("FP-DUP-", "FP-FRAUD-", "FP-PO-")
 FLAG_DECISIONS = {
     "release": ("release", "note", "released"),
@@ -249,6 +253,7 @@ def build_router(
             lines=lines or (coding.body.get("lines") if coding.ok else []) or [],
             recodable=case.ok and case.body.get("status") == "open" and not case.body.get("legacy"),
             flag=flag.body if flag.ok else None,
+            passed_validation=row.get("status") not in BEFORE_VALIDATION,
             error=error,
         )
 

@@ -27,6 +27,9 @@ WORDS: dict[str, dict[str, str]] = {
         "desk.open": "Åpne",
         "desk.invoice_title": "Faktura {number} fra {supplier}",
         "desk.captured": "Lest fra originalen",
+        "desk.passed_on": "Fakturaen har alt passert kontrollen. En rettelse står i "
+        "revisjonssporet og lærer innlesingen, men endrer ikke fakturaen i godkjenning og "
+        "betaling. Er beløp, KID eller konto feil, avvis fakturaen i godkjenningen og be om en ny.",
         "desk.captured_lead": "Usikre felt er markert. Rett et felt, så lærer innlesingen "
         "hvor denne leverandøren skriver det, og neste faktura leses riktig.",
         "desk.source": "Kilde",
@@ -189,6 +192,10 @@ WORDS: dict[str, dict[str, str]] = {
         "desk.open": "Open",
         "desk.invoice_title": "Invoice {number} from {supplier}",
         "desk.captured": "Read from the original",
+        "desk.passed_on": "The invoice has passed the checks already. A correction goes into the "
+        "audit trail and teaches the capture, but does not change the invoice in approval and "
+        "payment. If the amount, KID or account is wrong, reject it in approval and ask for a new "
+        "one.",
         "desk.captured_lead": "Uncertain fields are marked. Correct a field and the capture "
         "learns where this supplier prints it, so the next invoice is read right.",
         "desk.source": "Source",
