@@ -56,6 +56,10 @@ def process_env(base_env: dict[str, str], port_base: int, spec: ProcessSpec) -> 
     env["FP_HTTP_PORT"] = str(mapping[spec.service])
     env["FP_INTAKE_MAIL_PORT"] = str(SMTP_PORT + port_base - SERVICE_PORTS["portal"])
     env["FP_PORTAL_PUBLIC_URL"] = f"http://localhost:{mapping['portal']}"
+    # The portal signs its calls with its own key, as in production; services fetch its JWKS.
+    env["FP_PORTAL_JWKS_URL"] = f"http://127.0.0.1:{mapping['portal']}/.well-known/jwks.json"
+    if spec.service != "portal":
+        env.pop("FP_PORTAL_SIGNING_KEY", None)  # only the portal holds it
     return env
 
 
@@ -64,6 +68,17 @@ class Supervisor:
         self.run_dir = run_dir
         self.log_dir = log_dir
         self.port_base = port_base
+
+    def portal_key(self) -> str:
+        """The local portal's signing key, made once next to the run folder (never in the repo)."""
+        from fakturaportal.signing import new_private_key_pem
+
+        path = self.run_dir.parent / "portal-key.pem"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(new_private_key_pem())
+        return path.read_text()
 
     def pid_file(self, spec: ProcessSpec) -> Path:
         return self.run_dir / f"{spec.name}.pid"
@@ -91,6 +106,8 @@ class Supervisor:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         base = dict(os.environ) | (extra_env or {}) | (service_env or {})
+        if spec.service == "portal":
+            base.setdefault("FP_PORTAL_SIGNING_KEY", self.portal_key())
         env = process_env(base, self.port_base, spec)
         log = (self.log_dir / f"{spec.name}.log").open("ab")
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
