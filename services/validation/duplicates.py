@@ -99,8 +99,8 @@ def duplicate_findings(earlier: list[Entry], new: Entry, window_days: int) -> li
                 _finding(
                     "FP-DUP-02",
                     old,
-                    f"Sannsynlig duplikat: samme beløp {old.amount} som faktura {old.number} fra "
-                    f"{old.issue_date.isoformat()}",
+                    f"Sannsynlig duplikat: samme beløp {_norwegian_amount(old.amount)} som faktura "
+                    f"{old.number} fra {old.issue_date.strftime('%d.%m.%Y')}",
                     f"Probable duplicate: same amount {old.amount} as invoice {old.number} of "
                     f"{old.issue_date.isoformat()}",
                 )
@@ -120,6 +120,12 @@ def credited_invoice(earlier: list[Entry], credit: Entry, reference: str | None)
         if len(same) == 1:
             return same[0]
     return None
+
+
+def _norwegian_amount(amount: Decimal) -> str:
+    """An amount as a Norwegian reads it: 2 931,25."""
+    whole, _, cents = f"{amount:,.2f}".partition(".")
+    return whole.replace(",", "\u00a0") + "," + cents
 
 
 def _finding(rule_id: str, old: Entry, nb: str, en: str) -> Finding:

@@ -28,6 +28,8 @@ def test_numbers_are_reused_across_years():
 def test_same_amount_within_the_window_is_a_probable_duplicate_outside_it_not():
     [finding] = duplicate_findings(EARLIER, entry("n", "F-9", date(2026, 3, 15), "2500"), 7)
     assert finding.rule_id == "FP-DUP-02" and finding.location == "invoice:b"
+    assert "samme beløp 2\u00a0500,00 som faktura F-2 fra 10.03.2026" in finding.message_nb
+    assert "same amount 2500 as invoice F-2 of 2026-03-10" in finding.message_en
     assert duplicate_findings(EARLIER, entry("n", "F-9", date(2026, 3, 25), "2500"), 7) == []
 
 
