@@ -339,6 +339,7 @@ def apply(row: Row | None, entry: Entry) -> Row:
     lifecycle order: the status follows the event with the latest ce_time, while facts (number,
     amount, voucher …) merge in whatever order they come; a missing value never erases one.
     A term a person corrected stays certain, and keeps its corrected value, whatever comes after.
+    Who rejected it, and why, is kept only while the invoice is rejected.
     """
     new = (
         dict(row)
@@ -355,6 +356,8 @@ def apply(row: Row | None, entry: Entry) -> Row:
         new["status"], new["status_changed_at"] = status, entry.time
     if new["status"] is None:
         new["status"] = "received"
+    if new["status"] != "rejected":  # a person's rejection that a correction overcame
+        new["rejected_by"] = new["rejection_reason"] = None
     if _later_or_same(entry.time, new["updated_at"]):
         new["updated_at"], new["last_topic"] = entry.time, entry.topic
     if entry.topic == Topic.INVOICE_APPROVAL_REQUESTED.value:

@@ -438,6 +438,13 @@ def test_a_correction_validated_after_a_rejection_wins_and_a_release_says_who() 
     assert row["status"] == "validated"
     assert row["findings"] == [], "the rejection's findings are not the invoice's any more"
     assert (row["released_by"], row["release_note"]) == ("ola", "ok")
+    path = rejected_path(invoice_id, "acme")[:2]
+    by_person = InvoiceRejected(**ids, findings=[], rejected_by="ola", reason="Sent twice.")
+    items = entries(messages([*path, by_person, again]))
+    row = project(items)
+    assert (row["status"], row["rejected_by"], row["rejection_reason"]) == ("validated", None, None)
+    late = project([*items[:2], items[3], items[2]])  # the rejection arrives after its successor
+    assert (late["status"], late["rejected_by"]) == ("validated", None)
 
 
 def test_a_persons_rejection_keeps_who_and_why() -> None:
