@@ -8,6 +8,7 @@ person's reason. Warnings, flags, coding, approvers, corrections and payment che
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from fakturaportal.auth import Principal
@@ -52,12 +53,17 @@ def is_supplier(user: Principal) -> bool:
     return user.has_any("supplier") and not reads_everything(user)
 
 
-def supplier_owns(user: Principal, row: dict[str, Any]) -> bool:
-    """The supplier's invoice: its seller is theirs, or they sent it and it is not read yet."""
+def owned_by(row: dict[str, Any], user: str, orgnrs: Collection[str]) -> bool:
+    """A supplier's invoice: its seller is one they act for, or they sent it and it is not read
+    yet (no seller org.nr so far). The web pages and the API decide by this one rule."""
     orgnr = row.get("supplier_orgnr")
     if orgnr is None:
-        return bool(row.get("registered_by") == user.user)
-    return user.supplier_orgnr is not None and orgnr == user.supplier_orgnr
+        return bool(row.get("registered_by") == user)
+    return orgnr in orgnrs
+
+
+def supplier_owns(user: Principal, row: dict[str, Any]) -> bool:
+    return owned_by(row, user.user, [user.supplier_orgnr] if user.supplier_orgnr else [])
 
 
 def for_supplier(row: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from starlette.datastructures import UploadFile
 from fakturaportal.settings import CommonSettings
 from services.audit.projection import page_statuses, read_status, supplier_filter
 from services.portal.config import PortalSettings
+from services.portal.visibility import owned_by
 from services.portal.web.backend import Backend
 from services.portal.web.paging import cursor, pager
 from services.portal.web.session import Session
@@ -25,12 +26,7 @@ from services.portal.web.ui import SUPPLIER_ROLES, PageError, Web
 
 
 def theirs(row: dict[str, Any] | None, session: Session) -> bool:
-    if row is None:
-        return False
-    orgnr = row.get("supplier_orgnr")
-    if orgnr is None:
-        return bool(row.get("registered_by") == session.user)
-    return orgnr in session.orgnrs
+    return row is not None and owned_by(row, session.user or "", session.orgnrs)
 
 
 def build_router(
