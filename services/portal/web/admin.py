@@ -211,9 +211,6 @@ def build_router(web: Web, backend: Backend, portal: PortalSettings) -> APIRoute
             raise PageError(403 if reply.status == 403 else 502)
         return reply
 
-    def refusal(request: Request, reply: Reply) -> str:
-        return web.t(request, "refused", reason=reply.reason(web.lang(request)))
-
     def problem(request: Request, found: FormProblem) -> str:
         where = web.t(request, found.field)
         if found.n:
@@ -281,7 +278,7 @@ def build_router(web: Web, backend: Backend, portal: PortalSettings) -> APIRoute
             session.principal(), "PUT", f"{bases[section.service]}{section.write}", json=value
         )
         if not reply.ok:
-            refused = Kept(shown, refusal(request, reply), reply.status, seen)
+            refused = Kept(shown, web.refusal(request, reply), reply.status, seen)
             return await page(request, section, view, refused)
         return web.redirect(request, f"{request.url.path}?done=setup_saved")
 

@@ -203,7 +203,7 @@ def build_router(
     ) -> Response:
         if reply.status == 404:
             raise PageError(404)
-        reason = web.t(request, "refused", reason=reply.reason(web.lang(request)))
+        reason = web.refusal(request, reply)
         return await decision(request, session, invoice_id, reason, reply.status)
 
     @router.get("/absence", response_class=HTMLResponse)
@@ -243,7 +243,7 @@ def build_router(
             session.principal(), "PUT", f"{approval}/users/{session.user}/substitute", json=body
         )
         if not reply.ok:
-            reason = web.t(request, "refused", reason=reply.reason(web.lang(request)))
+            reason = web.refusal(request, reply)
             return await absence_page(request, reason, reply.status)
         done = "absence_cleared" if clear else "absence"
         return web.redirect(request, f"/approver/absence?done={done}")

@@ -91,7 +91,7 @@ def build_router(
         }
         reply = await backend.call(session.principal(), "POST", invite_url, json=body)
         if not reply.ok or not isinstance(reply.body, dict):
-            error = web.t(request, "refused", reason=reply.reason(web.lang(request)))
+            error = web.refusal(request, reply)
             return page(
                 request, reply.status if reply.status >= 400 else 502, form=form, error=error
             )
