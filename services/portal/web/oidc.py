@@ -9,10 +9,8 @@ portal replica can finish a login another one started.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -21,6 +19,8 @@ from urllib.parse import urlencode
 
 import httpx
 import jwt
+
+from services.portal.web.sealed import b64, seal, unseal
 
 ALGORITHMS = ["RS256", "ES256", "PS256"]
 PENDING_SECONDS = 600
@@ -54,35 +54,27 @@ class Pending:
     @property
     def challenge(self) -> str:
         """RFC 7636 S256: the verifier's SHA-256, base64url without padding."""
-        digest = hashlib.sha256(self.verifier.encode("ascii")).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+        return b64(hashlib.sha256(self.verifier.encode("ascii")).digest())
 
 
 class PendingCodec:
-    """Signs the pending login into a cookie value and reads it back (HMAC-SHA256)."""
+    """Signs the pending login into a cookie value and reads it back."""
 
     def __init__(self, key: bytes) -> None:
         self._key = key
 
     def encode(self, pending: Pending) -> str:
-        body = base64.urlsafe_b64encode(json.dumps(pending.__dict__).encode()).decode()
-        return f"{body}.{self._mac(body)}"
+        return seal(self._key, pending.__dict__)
 
     def decode(self, value: str | None, now: int | None = None) -> Pending | None:
-        if not value or "." not in value:
-            return None
-        body, mac = value.rsplit(".", 1)
-        if not hmac.compare_digest(mac, self._mac(body)):
-            return None
+        found = unseal(self._key, value)
         try:
-            pending = Pending(**json.loads(base64.urlsafe_b64decode(body)))
-        except (ValueError, TypeError):
+            pending = Pending(**found) if isinstance(found, dict) else None
+        except TypeError:
             return None
-        return pending if pending.expires > (now or int(time.time())) else None
-
-    def _mac(self, body: str) -> str:
-        digest = hmac.new(self._key, body.encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        if pending is None or pending.expires <= (now or int(time.time())):
+            return None
+        return pending
 
 
 @dataclass(frozen=True)

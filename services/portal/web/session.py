@@ -8,14 +8,11 @@ HttpOnly, Secure, SameSite=Lax and short-lived.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import secrets
 from dataclasses import dataclass, field, replace
 
 from fakturaportal.auth import Principal
+from services.portal.web.sealed import seal, unseal
 
 COOKIE = "fp_session"
 SECURE_COOKIE = "__Host-fp_session"
@@ -86,18 +83,14 @@ class SessionCodec:
             "o": list(session.orgnrs),
             "e": session.expires,
         }
-        payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
-        return f"{payload}.{self._sign(payload)}"
+        return seal(self.key, body)
 
     def decode(self, cookie: str | None, now: int) -> Session | None:
         """The session, or None when the cookie is missing, tampered with or expired."""
-        if not cookie or cookie.count(".") != 1:
-            return None
-        payload, signature = cookie.split(".")
-        if not hmac.compare_digest(signature, self._sign(payload)):
+        body = unseal(self.key, cookie)
+        if body is None:
             return None
         try:
-            body = json.loads(_unb64(payload))
             session = Session(
                 csrf=str(body["c"]),
                 tenant=body["t"],
@@ -110,14 +103,3 @@ class SessionCodec:
         except (ValueError, KeyError, TypeError):
             return None
         return session if session.expires > now else None
-
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self.key, payload.encode(), hashlib.sha256).digest())
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
