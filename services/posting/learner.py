@@ -120,6 +120,8 @@ class Trainer:
         self.corrections = 0
         self.recoded: set[Any] = set()
         self.trained_at = _trained_at(root)
+        self.newest: datetime | None = None
+        """The newest event read: what the next model will have seen."""
         self.running = True
 
     def poll(self) -> None:
@@ -127,6 +129,7 @@ class Trainer:
         for only then is the corrected coding something to learn from."""
         for name, data, at in self.reader.new_events(("PostingCase.Posted", "PostingCase.Recoded")):
             invoice = data.get("originator_id")
+            self.newest = at if self.newest is None else max(self.newest, at)
             if name == "PostingCase.Recoded":
                 self.recoded.add(invoice)
                 continue
@@ -162,7 +165,9 @@ class Trainer:
             len(self.records),
             self.corrections,
         )
-        self.trained_at = datetime.now(UTC)
+        # Up to what it read, not until now: an invoice posted while the model trained is read
+        # next, and its correction still counts.
+        self.trained_at = self.newest or datetime.now(UTC)
         self.corrections = 0
         return path
 

@@ -120,3 +120,18 @@ def test_records_for_reads_each_invoice_line():
         ("Papir", Decimal("100.00"), "PO-9"),
     ]
     assert all(r.account is None for r in records)
+
+
+def test_a_correction_posted_while_the_model_trains_still_counts(tmp_path: Path):
+    """The cut-off is the newest event the model saw, not the moment its training ended."""
+    log = Log()
+    trainer = Trainer(log, tmp_path / "models", SMALL)  # type: ignore[arg-type]
+    log.add("PostingCase.Posted", {"records": [record(n, "6705") for n in (1, 2, 3)]})
+    log.add("PostingCase.Recoded", {"originator_id": "a"})
+    log.add("PostingCase.Recoded", {"originator_id": "b"})
+    trainer.poll()
+    log.add("PostingCase.Posted", {"originator_id": "a", "records": [record(4, "6700")]})
+    log.add("PostingCase.Posted", {"originator_id": "b", "records": [record(5, "6700")]})
+    trainer.train()  # the two postings happened meanwhile, before the training ended
+    trainer.poll()
+    assert trainer.corrections == 2 and trainer.due()
