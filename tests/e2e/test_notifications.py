@@ -103,18 +103,19 @@ def stamps(found: dict[Any, Path]) -> dict[Any, int]:
     return {key: path.stat().st_ino for key, path in found.items()}
 
 
+EVERY_MAIL = (
+    ("received", SIRI),
+    ("received", SAM),
+    ("task", "kari@n.example"),
+    ("task", "mona@n.example"),
+)
+"""What one invoice of this organisation mails: both supplier contacts, the shared inbox's two."""
+
+
 def test_receipt_and_a_new_step_mail_the_supplier_and_the_approvers_once(org: TestEnv):
     invoice_id = upload(org, unique_demo(9101, SUPPLIER))
-    found = wait_for_mails(
-        org,
-        invoice_id,
-        ("received", SIRI),
-        ("received", SAM),
-        ("task", "kari@n.example"),
-        ("task", "mona@n.example"),
-    )
-    assert set(found) == {("received", SIRI), ("received", SAM), ("task", "kari@n.example"),
-                          ("task", "mona@n.example")}  # fmt: skip
+    found = wait_for_mails(org, invoice_id, *EVERY_MAIL)
+    assert set(found) == set(EVERY_MAIL)
     siri = BytesParser(policy=policy.default).parsebytes(found["received", SIRI].read_bytes())
     assert siri["Subject"].startswith("Received: Invoice DEMO-9101")  # her language: English
     assert siri.get_body(("html",)) is not None
@@ -146,7 +147,8 @@ def test_a_rejection_mails_each_contact_once_with_the_reasons(org: TestEnv):
 
 def test_a_message_published_twice_or_a_restart_mails_nothing_again(org: TestEnv):
     invoice_id = upload(org, unique_demo(9103, SUPPLIER))
-    before = stamps(wait_for_mails(org, invoice_id, ("received", SIRI), ("task", "kari@n.example")))
+    # every mail of the invoice first (the shared inbox's two tasks may go out apart)
+    before = stamps(wait_for_mails(org, invoice_id, *EVERY_MAIL))
 
     # A relay's retry: the same invoice-captured message again, at a new offset.
     (record,) = [
